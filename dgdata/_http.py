@@ -1,0 +1,293 @@
+"""The HTTP transport: one pooled ``requests.Session``, auth, timeouts, retries, error mapping.
+
+This is the only module that sends HTTP requests; resource groups describe *what* to send.
+"""
+
+from __future__ import annotations
+
+import itertools
+import logging
+import platform
+import time
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import requests
+
+from dgdata._config import ClientConfig, Secret
+from dgdata._query import encode_query
+from dgdata._retry import RetryPolicy, is_retryable_status
+from dgdata._version import __version__
+from dgdata.errors import (
+    DeepgramApiError,
+    DeepgramConnectionError,
+    DeepgramError,
+    DeepgramTimeoutError,
+    RateLimitError,
+    error_from_response,
+    parse_retry_after,
+)
+
+logger = logging.getLogger(__name__)
+
+USER_AGENT = (
+    f"dgdata/{__version__} python/{platform.python_version()} requests/{requests.__version__}"
+)
+JSONValue = Any
+
+
+class CredentialAuth(requests.auth.AuthBase):
+    """Puts ``Authorization: Token <key>`` (or ``Bearer <token>``) on each request.
+
+    Kept out of ``Session.headers`` so that printing the session never shows the secret;
+    ``requests`` drops it on a redirect to another host.
+    """
+
+    def __init__(self, scheme: str, secret: Secret) -> None:
+        self.scheme = scheme
+        self._secret = secret
+
+    def __call__(self, request: requests.PreparedRequest) -> requests.PreparedRequest:
+        request.headers["Authorization"] = f"{self.scheme} {self._secret.reveal()}"
+        return request
+
+    def __repr__(self) -> str:
+        return f"CredentialAuth({self.scheme} ***)"
+
+
+def redacted(request: requests.PreparedRequest | None) -> requests.PreparedRequest | None:
+    """A copy of ``request`` whose ``Authorization`` header shows the scheme but not the secret."""
+    if request is None:
+        return None
+    copy = request.copy()
+    auth = copy.headers.get("Authorization")
+    if auth:
+        copy.headers["Authorization"] = auth.split(" ", 1)[0] + " ***"
+    return copy
+
+
+def _rewinder(data: Any) -> Callable[[], bool] | None:
+    """A function that makes ``data`` ready to be sent again, or ``None`` when it cannot be.
+
+    Bytes can always be re-sent; a seekable file is rewound to where it started; an iterator
+    or a pipe cannot, so a request carrying one is never retried once it has been sent.
+    """
+    if data is None or isinstance(data, (bytes, bytearray, memoryview, str)):
+        return lambda: True
+    seek, tell = getattr(data, "seek", None), getattr(data, "tell", None)
+    if seek is None or tell is None:
+        return None
+    try:
+        start = tell()
+        if hasattr(data, "seekable") and not data.seekable():
+            return None
+    except (OSError, ValueError):
+        return None
+
+    def rewind() -> bool:
+        try:
+            seek(start)
+        except (OSError, ValueError):
+            return False
+        return True
+
+    return rewind
+
+
+class Transport:
+    """Sends requests for one client: pooling, auth, timeouts, retries, errors.
+
+    Args:
+        config: the resolved client settings.
+        session: a ``requests.Session`` to use (one is created otherwise).
+        sleep: the function used to wait between retries (default ``time.sleep``).
+    """
+
+    def __init__(
+        self,
+        config: ClientConfig,
+        session: requests.Session | None = None,
+        sleep: Callable[[float], None] | None = None,
+    ) -> None:
+        self.config = config
+        self.session = session or requests.Session()
+        self.session.headers["User-Agent"] = USER_AGENT
+        self.session.auth = CredentialAuth(config.scheme, config.credential)
+        self.retry_policy = RetryPolicy(max_retries=config.max_retries)
+        self.sleep = sleep
+
+    def close(self) -> None:
+        self.session.close()
+
+    def url(self, path: str, *, agent: bool = False) -> str:
+        base = self.config.agent_url if agent else self.config.base_url
+        return base + path
+
+    def request(
+        self,
+        method: str,
+        path: str,
+        *,
+        params: Mapping[str, Any] | None = None,
+        json: JSONValue = None,
+        data: Any = None,
+        headers: Mapping[str, str] | None = None,
+        upload: bool = False,
+        agent: bool = False,
+        stream: bool = False,
+        timeout: float | tuple[float, float] | None = None,
+    ) -> requests.Response:
+        """Send one request, retrying what is safe to retry, and return a 2xx response.
+
+        ``upload`` marks the media endpoints (listen, speak, read): they get the long read
+        timeout, and a read timeout is never retried because the audio may already be billed.
+        Raises a :class:`~dgdata.errors.DeepgramError` subclass for anything else.
+        """
+        url = self.url(path, agent=agent)
+        query = encode_query(params)
+        timeouts = self._timeouts(upload, timeout)
+        rewind = _rewinder(data)
+        last_error: DeepgramError | None = None
+        for attempt in itertools.count():
+            if last_error is not None and (rewind is None or not rewind()):
+                raise last_error  # the body cannot be sent again as it was
+            started = time.monotonic()
+            try:
+                response = self.session.request(
+                    method,
+                    url,
+                    params=query,
+                    json=json,
+                    data=data,
+                    headers=dict(headers or {}),
+                    timeout=timeouts,
+                    stream=stream,
+                )
+            except requests.RequestException as exc:
+                error = self._transport_error(exc, method, path, upload, timeouts)
+                delay = self._retry_delay(attempt, error, rewind)
+                if delay is None:
+                    raise error from exc
+                self._wait(delay, attempt, method, path, str(error))
+                last_error = error
+                continue
+            elapsed = time.monotonic() - started
+            logger.debug(
+                "%s %s -> %s in %.3fs (request %s)",
+                method,
+                path,
+                response.status_code,
+                elapsed,
+                response.headers.get("dg-request-id", "-"),
+            )
+            if response.status_code < 400:
+                return response
+            api_error = error_from_response(response, redacted(response.request))
+            delay = self._retry_delay(attempt, api_error, rewind)
+            if delay is None:
+                raise api_error
+            response.close()
+            self._wait(delay, attempt, method, path, f"HTTP {response.status_code}")
+            last_error = api_error
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    def request_json(self, method: str, path: str, **kwargs: Any) -> JSONValue:
+        """Send a request and return its parsed JSON body (``{}`` for an empty body)."""
+        response = self.request(method, path, **kwargs)
+        return parse_json(response)
+
+    def _timeouts(
+        self, upload: bool, override: float | tuple[float, float] | None
+    ) -> tuple[float, float]:
+        if isinstance(override, tuple):
+            return (float(override[0]), float(override[1]))
+        t = self.config.timeouts
+        if override is not None:
+            return (t.connect, float(override))
+        return (t.connect, t.upload_read if upload else t.read)
+
+    def _retry_delay(
+        self, attempt: int, error: DeepgramError, rewind: Callable[[], bool] | None
+    ) -> float | None:
+        if not getattr(error, "retryable", False) or rewind is None:
+            return None
+        if isinstance(error, DeepgramApiError) and not is_retryable_status(error.status):
+            return None
+        retry_after = None
+        if isinstance(error, RateLimitError):
+            retry_after = error.retry_after
+        elif isinstance(error, DeepgramApiError):
+            retry_after = parse_retry_after(error.headers.get("Retry-After"))
+        return self.retry_policy.delay(attempt, retry_after)
+
+    def _wait(self, delay: float, attempt: int, method: str, path: str, reason: str) -> None:
+        logger.warning(
+            "%s %s failed (%s); retry %d of %d in %.2fs",
+            method,
+            path,
+            reason,
+            attempt + 1,
+            self.retry_policy.max_retries,
+            delay,
+        )
+        (self.sleep or time.sleep)(delay)
+
+    def _transport_error(
+        self,
+        exc: requests.RequestException,
+        method: str,
+        path: str,
+        upload: bool,
+        timeouts: tuple[float, float],
+    ) -> DeepgramError:
+        # The original exception stays chained as __cause__: make sure its request is redacted.
+        if isinstance(exc.request, requests.PreparedRequest):
+            exc.request = redacted(exc.request)
+        where = f"{method} {self.config.base_url}{path}"
+        if isinstance(exc, requests.ConnectTimeout):
+            return DeepgramTimeoutError(
+                f"Could not connect to {where} within {timeouts[0]:g}s: is the URL right and the "
+                "server reachable?"
+            )
+        if isinstance(exc, requests.ReadTimeout):
+            if upload:
+                error = DeepgramTimeoutError(
+                    f"No answer from {where} within {timeouts[1]:g}s. Not retried: the audio may "
+                    "already have been received and billed. Raise the upload timeout "
+                    "(Deepgram(timeout=dgdata.Timeouts(upload_read=...))) or use callback=."
+                )
+                error.retryable = False
+                return error
+            return DeepgramTimeoutError(f"No answer from {where} within {timeouts[1]:g}s")
+        if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            return DeepgramConnectionError(f"Connection to {where} failed: {_reason(exc)}")
+        return DeepgramError(f"{where} could not be sent: {_reason(exc)}")
+
+
+def _reason(exc: Exception) -> str:
+    """The innermost, most specific reason of a requests/urllib3 error, in one line."""
+    text = str(exc)
+    for inner in (getattr(exc, "args", None) or [None])[:1]:
+        reason = getattr(inner, "reason", None)
+        if reason is not None:
+            text = str(reason)
+    return " ".join(text.split())[:300]
+
+
+def parse_json(response: requests.Response) -> JSONValue:
+    """The JSON body of a successful response; ``{}`` when the body is empty (e.g. 204)."""
+    if not response.content:
+        return {}
+    try:
+        return response.json()
+    except ValueError:
+        content_type = response.headers.get("Content-Type", "?")
+        snippet = " ".join(response.text[:120].split())
+        raise DeepgramApiError(
+            f"Expected a JSON answer but got {content_type}: {snippet!r}",
+            status=response.status_code,
+            request_id=response.headers.get("dg-request-id"),
+            body=response.text,
+            headers=response.headers,
+            request=redacted(response.request),
+        ) from None

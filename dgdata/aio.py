@@ -1,0 +1,138 @@
+"""The seed's awaitable API: ``await dg.projects.list()``.
+
+:class:`Deepgram` here has the same constructor, groups and method names as
+:class:`dgdata.Deepgram`, but every method is a coroutine. Each call runs the synchronous client in
+a worker thread (``asyncio.to_thread``), so the event loop is never blocked and the retry policy,
+timeouts and errors are exactly those of the synchronous client. It works with Jupyter's top-level
+``await`` and never starts an event loop of its own::
+
+    from dgdata.aio import Deepgram
+    dg = Deepgram()
+    projects = await dg.projects.list()
+    response = await dg.transcription.prerecorded({"url": URL}, punctuate=True)
+    async for request in dg.usage.iter_requests(project_id):
+        ...
+"""
+
+from __future__ import annotations
+
+import asyncio
+import functools
+from collections.abc import AsyncIterator, Callable, Iterator, Mapping
+from typing import Any
+
+from dgdata import client as sync_client
+from dgdata._config import TimeoutSpec
+
+__all__ = ["AsyncGroup", "Deepgram"]
+
+_BATCH = 256  # items moved from a sync iterator per thread hop
+
+
+class AsyncGroup:
+    """The awaitable twin of one resource group: each public method becomes a coroutine."""
+
+    def __init__(self, group: Any) -> None:
+        self._group = group
+
+    def __getattr__(self, name: str) -> Any:
+        attribute = getattr(self._group, name)
+        if name.startswith("_") or not callable(attribute):
+            return attribute
+        if name.startswith("iter_"):
+            return _async_iterator(attribute)
+        return _coroutine(attribute)
+
+    def __dir__(self) -> list[str]:
+        return [name for name in dir(self._group) if not name.startswith("_")]
+
+    def __repr__(self) -> str:
+        return f"<async {self._group!r}>"
+
+
+def _coroutine(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    async def call(*args: Any, **kwargs: Any) -> Any:
+        return await asyncio.to_thread(method, *args, **kwargs)
+
+    return call
+
+
+def _async_iterator(method: Callable[..., Iterator[Any]]) -> Callable[..., AsyncIterator[Any]]:
+    @functools.wraps(method)
+    async def iterate(*args: Any, **kwargs: Any) -> AsyncIterator[Any]:
+        iterator = await asyncio.to_thread(method, *args, **kwargs)
+        while True:
+            batch = await asyncio.to_thread(_take, iterator, _BATCH)
+            for item in batch:
+                yield item
+            if len(batch) < _BATCH:
+                return
+
+    return iterate
+
+
+def _take(iterator: Iterator[Any], count: int) -> list[Any]:
+    batch = []
+    for item in iterator:
+        batch.append(item)
+        if len(batch) == count:
+            break
+    return batch
+
+
+class Deepgram:
+    """The asynchronous client; see :class:`dgdata.Deepgram` for the arguments."""
+
+    def __init__(
+        self,
+        options: str | Mapping[str, Any] | None = None,
+        *,
+        api_key: str | None = None,
+        api_url: str | None = None,
+        access_token: str | None = None,
+        agent_url: str | None = None,
+        timeout: TimeoutSpec = None,
+        max_retries: int | None = None,
+    ) -> None:
+        self.sync = sync_client.Deepgram(
+            options,
+            api_key=api_key,
+            api_url=api_url,
+            access_token=access_token,
+            agent_url=agent_url,
+            timeout=timeout,
+            max_retries=max_retries,
+        )
+        self._groups: dict[str, AsyncGroup] = {}
+
+    def __getattr__(self, name: str) -> AsyncGroup:
+        if name.startswith("_") or not isinstance(
+            getattr(sync_client.Deepgram, name, None), sync_client._Group
+        ):
+            raise AttributeError(f"dgdata.aio.Deepgram has no attribute {name!r}")
+        group = self._groups.get(name)
+        if group is None:
+            group = self._groups[name] = AsyncGroup(getattr(self.sync, name))
+        return group
+
+    def __dir__(self) -> list[str]:
+        groups = [name for name, _ in sync_client._groups()]
+        return sorted(set(super().__dir__()) | set(groups))
+
+    @property
+    def api_url(self) -> str:
+        return self.sync.api_url
+
+    async def close(self) -> None:
+        """Close the pooled connections."""
+        await asyncio.to_thread(self.sync.close)
+
+    async def __aenter__(self) -> Deepgram:
+        return self
+
+    async def __aexit__(self, *exc: object) -> None:
+        await self.close()
+
+    def __repr__(self) -> str:
+        return "Async" + repr(self.sync)

@@ -1,0 +1,167 @@
+"""Building a client: every construction form of DESIGN.md, URLs, credentials, timeouts."""
+
+from __future__ import annotations
+
+import pickle
+
+import pytest
+import responses
+
+import dgdata
+from dgdata import Deepgram
+from dgdata._config import Timeouts, normalize_base_url
+from dgdata.errors import ConfigurationError
+from tests.client.conftest import API, KEY
+
+
+def test_no_credentials_raises_naming_the_environment_variable() -> None:
+    with pytest.raises(ConfigurationError, match="DEEPGRAM_API_KEY"):
+        Deepgram()
+
+
+def test_configuration_error_is_a_value_error_and_a_deepgram_error() -> None:
+    with pytest.raises(ValueError):
+        Deepgram()
+    assert issubclass(ConfigurationError, dgdata.errors.DeepgramError)
+
+
+def test_key_and_url_come_from_the_environment(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPGRAM_API_KEY", KEY)
+    monkeypatch.setenv("DEEPGRAM_API_URL", "http://127.0.0.1:8080")
+    dg = Deepgram()
+    assert dg.api_url == "http://127.0.0.1:8080"
+    assert dg.config.credential.reveal() == KEY
+    assert dg.config.scheme == "Token"
+
+
+@pytest.mark.parametrize(
+    "build",
+    [
+        lambda: Deepgram(KEY),
+        lambda: Deepgram({"api_key": KEY}),
+        lambda: Deepgram(api_key=KEY),
+    ],
+    ids=["string", "seed-dict", "keyword"],
+)
+def test_every_construction_form_sends_a_token_header(build) -> None:  # type: ignore[no-untyped-def]
+    with responses.RequestsMock() as mocked:
+        mocked.get(f"{API}/v1/projects", json={"projects": []})
+        assert build().projects.list() == {"projects": []}
+        assert mocked.calls[0].request.headers["Authorization"] == f"Token {KEY}"
+
+
+def test_seed_dict_with_full_listen_url_targets_its_host() -> None:
+    dg = Deepgram({"api_key": KEY, "api_url": "http://127.0.0.1:9999/v1/listen"})
+    assert dg.api_url == "http://127.0.0.1:9999"
+    assert dg.live_url == "ws://127.0.0.1:9999/v1/listen"
+
+
+def test_access_token_is_sent_as_bearer() -> None:
+    with responses.RequestsMock() as mocked:
+        mocked.post(f"{API}/v1/read", json={"results": {}})
+        Deepgram(access_token="jwt.token.value").read.analyze("hello")
+        assert mocked.calls[0].request.headers["Authorization"] == "Bearer jwt.token.value"
+
+
+def test_access_token_wins_over_an_environment_key(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("DEEPGRAM_API_KEY", KEY)
+    dg = Deepgram(access_token="jwt")
+    assert dg.config.scheme == "Bearer"
+    assert "access token" in repr(dg)
+
+
+@pytest.mark.parametrize(
+    ("given", "base"),
+    [
+        ("https://api.deepgram.com", "https://api.deepgram.com"),
+        ("https://api.deepgram.com/", "https://api.deepgram.com"),
+        ("https://api.deepgram.com/v1", "https://api.deepgram.com"),
+        ("https://api.deepgram.com/v1/", "https://api.deepgram.com"),
+        ("https://api.deepgram.com/v1/listen", "https://api.deepgram.com"),
+        ("http://localhost:8080", "http://localhost:8080"),
+        ("http://onprem.internal:8080/deepgram/v1", "http://onprem.internal:8080/deepgram"),
+        ("wss://api.eu.deepgram.com/v1/listen", "https://api.eu.deepgram.com"),
+        ("HTTPS://API.deepgram.com", "https://API.deepgram.com"),
+    ],
+)
+def test_api_url_forms_normalise_to_a_base(given: str, base: str) -> None:
+    assert normalize_base_url(given) == base
+
+
+@pytest.mark.parametrize("bad", ["", "api.deepgram.com", "ftp://host", "http://"])
+def test_bad_api_url_is_refused_at_construction(bad: str) -> None:
+    with pytest.raises(ConfigurationError):
+        Deepgram(api_key=KEY, api_url=bad or " ")
+
+
+def test_live_url_maps_https_to_wss_and_keeps_the_path_prefix() -> None:
+    dg = Deepgram(api_key=KEY, api_url="https://onprem.example/dg/v1")
+    assert dg.live_url == "wss://onprem.example/dg/v1/listen"
+
+
+def test_requests_go_under_a_path_prefix() -> None:
+    with responses.RequestsMock() as mocked:
+        mocked.get("http://onprem.example/dg/v1/projects", json={"projects": []})
+        Deepgram(api_key=KEY, api_url="http://onprem.example/dg").projects.list()
+        assert len(mocked.calls) == 1
+
+
+def test_unknown_seed_option_is_refused() -> None:
+    with pytest.raises(ConfigurationError, match="api_ur"):
+        Deepgram({"api_key": KEY, "api_ur": "typo"})
+
+
+def test_a_key_with_white_space_is_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        Deepgram(api_key="two words")
+
+
+def test_negative_max_retries_is_refused() -> None:
+    with pytest.raises(ConfigurationError):
+        Deepgram(api_key=KEY, max_retries=-1)
+
+
+@pytest.mark.parametrize(
+    ("given", "expected"),
+    [
+        (None, Timeouts(10.0, 60.0, 900.0)),
+        (5, Timeouts(5.0, 5.0, 900.0)),
+        (2000.0, Timeouts(2000.0, 2000.0, 2000.0)),
+        ((3, 7), Timeouts(3.0, 7.0, 7.0)),
+        (Timeouts(1, 2, 3), Timeouts(1, 2, 3)),
+    ],
+)
+def test_timeout_forms(given: object, expected: Timeouts) -> None:
+    assert Deepgram(api_key=KEY, timeout=given).config.timeouts == expected  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize("bad", [0, -1, "10", True])
+def test_bad_timeout_is_refused(bad: object) -> None:
+    with pytest.raises(ConfigurationError):
+        Deepgram(api_key=KEY, timeout=bad)  # type: ignore[arg-type]
+
+
+def test_one_session_is_shared_and_has_a_dgdata_user_agent() -> None:
+    dg = Deepgram(api_key=KEY)
+    assert dg.projects._transport.session is dg.keys._transport.session is dg.session
+    assert dg.session.headers["User-Agent"].startswith(f"dgdata/{dgdata.__version__} python/")
+
+
+def test_resource_groups_are_created_once() -> None:
+    dg = Deepgram(api_key=KEY)
+    assert dg.keys is dg.keys
+
+
+def test_context_manager_closes_the_session(monkeypatch: pytest.MonkeyPatch) -> None:
+    closed: list[bool] = []
+    with Deepgram(api_key=KEY) as dg:
+        monkeypatch.setattr(dg.session, "close", lambda: closed.append(True))
+    assert closed == [True]
+
+
+def test_client_pickles_without_its_session_for_worker_processes() -> None:
+    dg = Deepgram(api_key=KEY, api_url="http://127.0.0.1:1234", max_retries=5)
+    clone = pickle.loads(pickle.dumps(dg))
+    assert clone.api_url == dg.api_url
+    assert clone.config.max_retries == 5
+    assert clone.session is not dg.session
