@@ -86,4 +86,8 @@ def path_segment(value: Any, name: str) -> str:
         raise ValueError(f"{name} is empty; pass the {name} to act on")
     if isinstance(value, Mapping):
         raise TypeError(f"{name} must be a string id, got a {type(value).__name__}")
-    return quote(str(value), safe="@")
+    text = str(value)
+    if text.strip() in (".", ".."):
+        # `..` would be resolved by URL normalisation and hit another endpoint.
+        raise ValueError(f"{name} {text!r} is not an id")
+    return quote(text, safe="@")

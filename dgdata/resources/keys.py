@@ -30,7 +30,7 @@ class Keys(Resource):
         comment: str,
         scopes: Iterable[str] | str,
         *,
-        tags: Iterable[str] | None = None,
+        tags: Iterable[str] | str | None = None,
         expiration_date: dt.datetime | dt.date | str | None = None,
         time_to_live_in_seconds: int | None = None,
     ) -> JSON:
@@ -50,7 +50,7 @@ class Keys(Resource):
         body = without_none(
             comment=comment,
             scopes=scope_list,
-            tags=list(tags) if tags is not None else None,
+            tags=[tags] if isinstance(tags, str) else (list(tags) if tags is not None else None),
             expiration_date=expiration_date,
             time_to_live_in_seconds=time_to_live_in_seconds,
         )

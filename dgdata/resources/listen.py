@@ -49,6 +49,80 @@ class Transcription(Resource):
 
     sync_prerecorded = prerecorded
 
+    def live(
+        self,
+        options: Mapping[str, Any] | None = None,
+        *,
+        keep_alive: float | None = 5.0,
+        reconnect: bool | int = False,
+        connect_timeout: float | None = None,
+        handlers: Mapping[Any, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Open a live transcription WebSocket: a started :class:`dgdata.live.LiveTranscription`.
+
+        Options are the query parameters of ``/v1/listen`` (as a dict and/or keywords).
+        ``keep_alive`` is the idle time (s) after which a KeepAlive is sent (``None`` turns it
+        off); ``reconnect=True`` (or a number of attempts) reconnects after a drop;
+        ``handlers`` maps events to functions registered before the socket opens. A refused
+        handshake raises ``AuthenticationError`` (401), ``BadRequestError`` (400), ….
+
+        Example::
+
+            live = dg.transcription.live(model="nova-3", encoding="linear16", sample_rate=16000)
+            live.on("transcript", print)
+            live.send(chunk)
+            metadata = live.finish()
+        """
+        from dgdata.live import open_live
+
+        return open_live(
+            self._transport.config,
+            merge_options(options, kwargs),
+            keep_alive=keep_alive,
+            reconnect=reconnect,
+            connect_timeout=connect_timeout,
+            handlers=handlers,
+        )
+
+    def live_wav(
+        self,
+        path: Any,
+        options: Mapping[str, Any] | None = None,
+        *,
+        realtime: bool = True,
+        chunk_ms: int = 100,
+        timeout: float = 30.0,
+        keep_alive: float | None = 5.0,
+        reconnect: bool | int = False,
+        handlers: Mapping[Any, Any] | None = None,
+        **kwargs: Any,
+    ) -> Any:
+        """Stream a WAV file over the live socket and return the finished ``LiveTranscription``.
+
+        ``encoding``, ``sample_rate`` and ``channels`` come from the WAV header;
+        ``realtime=True`` paces the audio at its own speed. ``timeout`` bounds the wait for
+        the last results after the audio is sent.
+
+        Example::
+
+            live = dg.transcription.live_wav("call.wav", realtime=False, model="nova-3")
+            live.words, live.latency_summary()
+        """
+        from dgdata.live import transcribe_wav
+
+        return transcribe_wav(
+            self._transport.config,
+            path,
+            merge_options(options, kwargs),
+            realtime=realtime,
+            chunk_ms=chunk_ms,
+            timeout=timeout,
+            keep_alive=keep_alive,
+            reconnect=reconnect,
+            handlers=handlers,
+        )
+
 
 def _as_transcript(body: JSON) -> Any:
     """A Transcript for a transcription; the accepted ``{"request_id"}`` of a callback as is."""

@@ -23,12 +23,16 @@ class SelfHosted(Resource):
         project_id: str,
         comment: str | None = None,
         *,
-        scopes: Iterable[str] | None = None,
+        scopes: Iterable[str] | str | None = None,
         provider: str | None = None,
     ) -> JSON:
         """Create credentials; ``scopes`` (default ``self-hosted:products``) and ``provider``
         (``quay``) travel in the query, the ``comment`` in the body."""
-        params = {"scopes": list(scopes) if scopes is not None else None, "provider": provider}
+        scope_list = [scopes] if isinstance(scopes, str) else scopes
+        params = {
+            "scopes": list(scope_list) if scope_list is not None else None,
+            "provider": provider,
+        }
         return self._send(
             self.create_credentials, project_id, params=params, json=without_none(comment=comment)
         )

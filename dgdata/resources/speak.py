@@ -9,6 +9,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from requests.structures import CaseInsensitiveDict
+
 from dgdata._http import parse_json
 from dgdata._query import merge_options
 from dgdata.resources._base import Resource, operation
@@ -21,12 +23,13 @@ class SpeakResult:
     Attributes:
         audio: the audio bytes (MP3 by default; see the ``encoding``/``container`` options).
         content_type: e.g. ``audio/mpeg``.
-        headers: every response header (``dg-request-id``, ``dg-model-name``, ``dg-char-count``…).
+        headers: every response header, case-insensitive (``dg-request-id``, ``dg-model-name``,
+            ``dg-char-count``…).
     """
 
     audio: bytes
     content_type: str
-    headers: dict[str, str] = field(default_factory=dict)
+    headers: Mapping[str, str] = field(default_factory=CaseInsensitiveDict)
 
     @property
     def request_id(self) -> str | None:
@@ -96,5 +99,7 @@ class Speak(Resource):
         if content_type.startswith("application/json"):
             return parse_json(response)
         return SpeakResult(
-            audio=response.content, content_type=content_type, headers=dict(response.headers)
+            audio=response.content,
+            content_type=content_type,
+            headers=CaseInsensitiveDict(response.headers),
         )

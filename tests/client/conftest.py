@@ -47,10 +47,6 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
 
 DOCS_EXAMPLES = Path(__file__).resolve().parents[1] / "data/docs-examples/wiremock-mappings.json"
 
-# (test module, HTTP method, raw URL path) of every mocked call that got a registered answer,
-# collected over the session; test_zz_coverage.py checks that all 50 operations are in it.
-EXERCISED_CALLS: pytest.StashKey[set[tuple[str, str, str]]] = pytest.StashKey()
-
 
 @dataclass(frozen=True)
 class SentRequest:
@@ -118,7 +114,9 @@ def docs_example() -> Callable[[str, str], Any]:
 
 
 @pytest.fixture
-def answer(mocked: responses.RequestsMock, docs_example: Callable[[str, str], Any]) -> Any:
+def answer(
+    mocked: responses.RequestsMock, docs_example: Callable[[str, str], Any]
+) -> Callable[..., Any]:
     """Answer ``method base+path`` with the docs' example of ``template``; returns the example.
 
     ``answer("GET", "/v1/projects/{project_id}", "/v1/projects/p%2F1")``
@@ -132,16 +130,27 @@ def answer(mocked: responses.RequestsMock, docs_example: Callable[[str, str], An
     return register
 
 
+@pytest.fixture(scope="session")
+def exercised_calls() -> set[tuple[str, str, str]]:
+    """``(test module, method, raw path)`` of every mocked call that got a registered answer.
+
+    Filled over the whole session; test_zz_coverage.py checks all 50 operations are in it.
+    """
+    return set()
+
+
 @pytest.fixture(autouse=True)
-def _record_exercised_calls(request: pytest.FixtureRequest) -> Iterator[None]:
+def _record_exercised_calls(
+    request: pytest.FixtureRequest, exercised_calls: set[tuple[str, str, str]]
+) -> Iterator[None]:
     """After a test that uses ``mocked``, remember which endpoints it called successfully."""
     if "mocked" not in request.fixturenames:
         yield
         return
     mock: responses.RequestsMock = request.getfixturevalue("mocked")
     yield  # torn down before ``mocked``, so its calls are still there
-    seen = request.config.stash.setdefault(EXERCISED_CALLS, set())
-    module = request.node.module.__name__.rsplit(".", 1)[-1] if request.node.module else ""
+    test_module = getattr(request.node, "module", None)
+    module = test_module.__name__.rsplit(".", 1)[-1] if test_module is not None else ""
     for call in mock.calls:
         if isinstance(call.response, requests.Response):  # matched a registered answer
-            seen.add((module, call.request.method, urlsplit(call.request.url).path))
+            exercised_calls.add((module, call.request.method, urlsplit(call.request.url).path))

@@ -1,0 +1,96 @@
+"""Fetching every page of a paginated endpoint, several pages at a time.
+
+The usage API gives no total count, so the walk cannot know the last page in advance: it asks for
+page 0, and if that page is full keeps ``concurrency`` further pages in flight, submitting the
+next one as each arrives, until a page comes back short (or empty). Pages after the first short
+one are dropped, so at most ``concurrency - 1`` requests are wasted.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Mapping
+from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
+from typing import Any
+
+logger = logging.getLogger(__name__)
+
+Page = Mapping[str, Any]
+
+
+def page_items(page: Page, key: str) -> list[Any]:
+    items = page.get(key) if isinstance(page, Mapping) else None
+    return list(items) if isinstance(items, list) else []
+
+
+def page_limit(page: Page, requested: int) -> int:
+    """The page size the server used: its echoed ``limit`` when it sends a sensible one."""
+    try:
+        echoed = int(page.get("limit"))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return requested
+    return echoed if echoed > 0 else requested
+
+
+def fetch_all_pages(
+    fetch: Callable[[int], Page],
+    *,
+    key: str,
+    page_size: int,
+    first_page: int = 0,
+    concurrency: int = 8,
+) -> list[Page]:
+    """Every page from ``first_page`` to the first short one, in page order.
+
+    ``fetch(n)`` returns page ``n``. An error from any page cancels what has not started and is
+    raised. A server that ignores ``page`` (it sends page 0 again) is detected: the walk stops.
+    """
+    if concurrency < 1:
+        raise ValueError("concurrency must be at least 1")
+    first = fetch(first_page)
+    limit = page_limit(first, page_size)
+    if len(page_items(first, key)) < limit:
+        return [first]
+    first_ids = _ids(first, key)
+    results: dict[int, Page] = {first_page: first}
+    last: int | None = None
+    next_page = first_page + 1
+    with ThreadPoolExecutor(max_workers=concurrency, thread_name_prefix="dgdata-pages") as pool:
+        in_flight: dict[Future[Page], int] = {}
+
+        def submit_more() -> None:
+            nonlocal next_page
+            while last is None and len(in_flight) < concurrency:
+                in_flight[pool.submit(fetch, next_page)] = next_page
+                next_page += 1
+
+        submit_more()
+        try:
+            while in_flight:
+                done, _ = wait(in_flight, return_when=FIRST_COMPLETED)
+                for future in done:
+                    number = in_flight.pop(future)
+                    page = future.result()
+                    results[number] = page
+                    short = len(page_items(page, key)) < page_limit(page, limit)
+                    if short or _ids(page, key) == first_ids:
+                        if not short:
+                            logger.warning(
+                                "page %d repeats page %d: `page` ignored", number, first_page
+                            )
+                            results.pop(number)
+                            number -= 1
+                        last = number if last is None else min(last, number)
+                submit_more()
+        except BaseException:
+            for future in in_flight:
+                future.cancel()
+            raise
+    return [results[n] for n in sorted(results) if last is None or n <= last]
+
+
+def _ids(page: Page, key: str) -> list[Any]:
+    return [
+        item.get("request_id") if isinstance(item, Mapping) else item
+        for item in page_items(page, key)
+    ]
