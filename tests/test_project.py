@@ -141,3 +141,13 @@ def test_cli_version_and_help() -> None:
 
 def test_package_ships_its_type_marker() -> None:
     assert (ROOT / "dgdata" / "py.typed").exists()
+
+
+def test_listen_options_name_every_query_parameter_of_the_spec() -> None:
+    from dgdata.options import ListenOptions
+
+    spec = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    parameters = spec["paths"]["/v1/listen"]["post"]["parameters"]
+    in_spec = {p["name"] for p in parameters if p.get("in") == "query"}
+    assert in_spec <= set(ListenOptions.__annotations__)
+    assert set(ListenOptions.__annotations__) - in_spec == {"mimetype"}

@@ -9,7 +9,7 @@ one are dropped, so at most ``concurrency - 1`` requests are wasted.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
 from typing import Any
 
@@ -94,3 +94,13 @@ def _ids(page: Page, key: str) -> list[Any]:
         item.get("request_id") if isinstance(item, Mapping) else item
         for item in page_items(page, key)
     ]
+
+
+def project_ids(transport: Any, project_id: str | Iterable[str] | None) -> list[str]:
+    """One id, a list of ids, or (``None``) every project the key can see."""
+    if project_id is None:
+        body = transport.request_json("GET", "/v1/projects")
+        return [str(p["project_id"]) for p in body.get("projects") or [] if p.get("project_id")]
+    if isinstance(project_id, str):
+        return [project_id]
+    return [str(pid) for pid in project_id]

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Iterable, Mapping
+from typing import TYPE_CHECKING, Any
 
 from dgdata._query import merge_options
 from dgdata.resources._base import JSON, Resource, operation
+from dgdata.resources._paging import project_ids
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 
 class Billing(Resource):
@@ -16,6 +20,24 @@ class Billing(Resource):
     def list_balance(self, project_id: str) -> JSON:
         """``{"balances": [{"balance_id", "amount", "units", "purchase_order_id"}]}``."""
         return self._send(self.list_balance, project_id)
+
+    def balances_frame(self, project_id: str | Iterable[str] | None = None) -> pd.DataFrame:
+        """Balances as a frame (:func:`dgdata.frames.balances`) with a ``project_id`` column;
+        ``None`` means every project of the key."""
+        import pandas as pd
+
+        from dgdata.frames.billing import balances
+
+        frames = []
+        for pid in project_ids(self._transport, project_id):
+            frame = balances(self.list_balance(pid))
+            frame.insert(0, "project_id", pd.Series(pid, index=frame.index, dtype="string"))
+            frames.append(frame)
+        if not frames:
+            empty = balances({"balances": []})
+            empty.insert(0, "project_id", pd.Series(index=empty.index, dtype="string"))
+            return empty
+        return pd.concat(frames, ignore_index=True)
 
     @operation("GET", "/v1/projects/{project_id}/balances/{balance_id}")
     def get_balance(self, project_id: str, balance_id: str) -> JSON:

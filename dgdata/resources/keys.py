@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime as dt
 from collections.abc import Iterable
-from typing import Literal
+from typing import Any, Literal
 
 from dgdata._query import format_datetime
 from dgdata.resources._base import JSON, Resource, operation, without_none
@@ -17,6 +17,12 @@ class Keys(Resource):
     def list(self, project_id: str, status: Literal["active", "expired"] | None = None) -> JSON:
         """``{"api_keys": [{"member": {…}, "api_key": {…}}]}``; ``status`` filters."""
         return self._send(self.list, project_id, params={"status": status})
+
+    def frame(self, project_id: str, status: Literal["active", "expired"] | None = None) -> Any:
+        """The project's keys as a DataFrame (:func:`dgdata.frames.keys`): no secrets in it."""
+        from dgdata.frames.account import keys
+
+        return keys(self.list(project_id, status=status))
 
     @operation("GET", "/v1/projects/{project_id}/keys/{key_id}")
     def get(self, project_id: str, key_id: str) -> JSON:

@@ -7,6 +7,7 @@ from typing import Any
 
 from dgdata._query import merge_options
 from dgdata._sources import AudioSource, prepare_source
+from dgdata.options import ListenOptions
 from dgdata.resources._base import JSON, Resource, operation
 
 
@@ -17,7 +18,7 @@ class Transcription(Resource):
     def prerecorded(
         self,
         source: AudioSource,
-        options: Mapping[str, Any] | None = None,
+        options: ListenOptions | Mapping[str, Any] | None = None,
         *,
         timeout: float | tuple[float, float] | None = None,
         **kwargs: Any,

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from dgdata.resources._base import JSON, Resource, operation
 
 
@@ -12,6 +14,12 @@ class Members(Resource):
     def list_members(self, project_id: str) -> JSON:
         """``{"members": [{"member_id", "email", "first_name", "last_name", "scopes"}]}``."""
         return self._send(self.list_members, project_id)
+
+    def frame(self, project_id: str) -> Any:
+        """The project's members as a DataFrame (:func:`dgdata.frames.members`), with scopes."""
+        from dgdata.frames.account import members
+
+        return members(self.list_members(project_id))
 
     @operation("DELETE", "/v1/projects/{project_id}/members/{member_id}")
     def remove_member(self, project_id: str, member_id: str) -> JSON:

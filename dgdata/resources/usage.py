@@ -7,11 +7,15 @@ they are sent as ISO 8601.
 from __future__ import annotations
 
 import logging
-from collections.abc import Iterator, Mapping
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping
+from typing import TYPE_CHECKING, Any
 
 from dgdata._query import merge_options
 from dgdata.resources._base import JSON, Resource, operation
+from dgdata.resources._paging import fetch_all_pages, page_items, project_ids
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -69,6 +73,94 @@ class Usage(Resource):
                 return
             previous_ids = ids
             page += 1
+
+    def list_all_requests(
+        self,
+        project_id: str,
+        options: Mapping[str, Any] | None = None,
+        *,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        concurrency: int = 8,
+        **filters: Any,
+    ) -> list[JSON]:
+        """Every request matching the filters, fetching up to ``concurrency`` pages at once.
+
+        The same result as ``list(iter_requests(...))`` in a fraction of the time for long
+        histories; see :func:`dgdata.resources._paging.fetch_all_pages`.
+        """
+        params = merge_options(options, filters)
+        if page_size < 1:
+            raise ValueError("page_size must be at least 1")
+        params["limit"] = params.get("limit") or page_size
+        first_page = int(params.pop("page", 0) or 0)
+
+        def fetch(page: int) -> JSON:
+            return self.list_requests(project_id, {**params, "page": page})
+
+        pages = fetch_all_pages(
+            fetch,
+            key="requests",
+            page_size=int(params["limit"]),
+            first_page=first_page,
+            concurrency=concurrency,
+        )
+        return [item for page in pages for item in page_items(page, "requests")]
+
+    def requests_frame(
+        self,
+        project_id: str | Iterable[str] | None = None,
+        start: Any = None,
+        end: Any = None,
+        *,
+        concurrency: int = 8,
+        page_size: int = DEFAULT_PAGE_SIZE,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """Every request as a DataFrame (:func:`dgdata.frames.usage_requests`), one row each.
+
+        ``project_id`` is one project, a list of them, or ``None`` for every project of the key;
+        the ``project_id`` column says which. Pages are fetched ``concurrency`` at a time.
+
+        Example: ``dg.usage.requests_frame(start="2024-06-01").groupby("project_id").usd.sum()``
+        """
+        import pandas as pd
+
+        from dgdata.frames.usage import usage_requests
+
+        frames = []
+        for pid in project_ids(self._transport, project_id):
+            requests = self.list_all_requests(
+                pid,
+                {"start": start, "end": end, **filters},
+                page_size=page_size,
+                concurrency=concurrency,
+            )
+            frames.append(usage_requests(requests, project_id=pid))
+        if not frames:
+            return usage_requests([])
+        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+
+    def summary_frame(
+        self, project_id: str, start: Any = None, end: Any = None, **filters: Any
+    ) -> pd.DataFrame:
+        """The usage aggregate (:meth:`get_usage`) as a frame indexed by period start."""
+        from dgdata.frames.usage_stats import usage_summary
+
+        return usage_summary(self.get_usage(project_id, {"start": start, "end": end, **filters}))
+
+    def breakdown_frame(
+        self,
+        project_id: str,
+        start: Any = None,
+        end: Any = None,
+        grouping: str | None = None,
+        **filters: Any,
+    ) -> pd.DataFrame:
+        """The usage breakdown (:meth:`get_breakdown`) as a frame, one row per group."""
+        from dgdata.frames.usage_stats import usage_breakdown
+
+        options = {"start": start, "end": end, "grouping": grouping, **filters}
+        return usage_breakdown(self.get_breakdown(project_id, options))
 
     @operation("GET", "/v1/projects/{project_id}/requests/{request_id}")
     def get_request(self, project_id: str, request_id: str) -> JSON:
