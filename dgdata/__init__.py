@@ -20,16 +20,18 @@ from dgdata._version import __version__
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from dgdata import errors, frames
     from dgdata.client import Deepgram
+    from dgdata.live import LiveTranscription
     from dgdata.transcript import Transcript
 
 # public name -> module that defines it
 _LAZY = {
     "Deepgram": "dgdata.client",
+    "LiveTranscription": "dgdata.live",
     "Transcript": "dgdata.transcript",
 }
 _SUBMODULES = {"errors", "frames", "aio", "plots"}
 
-__all__ = ["Deepgram", "Transcript", "__version__", "errors", "frames"]
+__all__ = ["Deepgram", "LiveTranscription", "Transcript", "__version__", "errors", "frames"]
 
 
 def __getattr__(name: str) -> Any:

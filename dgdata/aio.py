@@ -24,7 +24,7 @@ from typing import Any
 from dgdata import client as sync_client
 from dgdata._config import TimeoutSpec
 
-__all__ = ["AsyncGroup", "Deepgram"]
+__all__ = ["AsyncGroup", "AsyncLiveTranscription", "Deepgram"]
 
 _BATCH = 256  # items moved from a sync iterator per thread hop
 
@@ -41,6 +41,8 @@ class AsyncGroup:
             return attribute
         if name.startswith("iter_"):
             return _async_iterator(attribute)
+        if name == "live":
+            return _live_opener(attribute)
         return _coroutine(attribute)
 
     def __dir__(self) -> list[str]:
@@ -70,6 +72,55 @@ def _async_iterator(method: Callable[..., Iterator[Any]]) -> Callable[..., Async
                 return
 
     return iterate
+
+
+def _live_opener(method: Callable[..., Any]) -> Callable[..., Any]:
+    @functools.wraps(method)
+    async def open_live(*args: Any, **kwargs: Any) -> AsyncLiveTranscription:
+        return AsyncLiveTranscription(await asyncio.to_thread(method, *args, **kwargs))
+
+    return open_live
+
+
+class AsyncLiveTranscription:
+    """The seed's awaitable live stream: ``await live.finish()``; the rest as in the sync one.
+
+    Wraps a :class:`dgdata.live.LiveTranscription`: ``send()``, ``on()`` /
+    ``registerHandler()``, ``words``, ``transcript``… are the synchronous ones (``send`` does
+    not wait for the network to answer). Handlers run on the stream's reader thread, not on
+    the event loop::
+
+        live = await dg.transcription.live({"punctuate": True})
+        live.registerHandler(live.event.TRANSCRIPT_RECEIVED, print)
+        live.send(chunk)
+        metadata = await live.finish()
+    """
+
+    def __init__(self, live: Any) -> None:
+        self.sync = live
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.sync, name)
+
+    async def finish(self, timeout: float = 10.0) -> Any:
+        """Send ``CloseStream`` and wait (off the event loop) for the Metadata and the close."""
+        return await asyncio.to_thread(self.sync.finish, timeout)
+
+    async def close(self, timeout: float = 2.0) -> None:
+        """Close the stream now, without waiting for results."""
+        await asyncio.to_thread(self.sync.close, timeout)
+
+    async def __aenter__(self) -> AsyncLiveTranscription:
+        return self
+
+    async def __aexit__(self, exc_type: type[BaseException] | None, *exc: object) -> None:
+        if exc_type is None:
+            await self.finish()
+        else:
+            await self.close()
+
+    def __repr__(self) -> str:
+        return f"<async {self.sync!r}>"
 
 
 def _take(iterator: Iterator[Any], count: int) -> list[Any]:

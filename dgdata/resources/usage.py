@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from dgdata._query import merge_options
 from dgdata.resources._base import JSON, Resource, operation
-from dgdata.resources._paging import fetch_all_pages, page_items, project_ids
+from dgdata.resources._paging import fetch_all_pages, page_items, page_limit, project_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -68,7 +68,7 @@ class Usage(Resource):
                 logger.warning("page %d repeats page %d: the server ignores `page`", page, page - 1)
                 return
             yield from requests
-            limit = _effective_limit(body, params["limit"])
+            limit = page_limit(body, int(params["limit"]))
             if len(requests) < limit or not requests:
                 return
             previous_ids = ids
@@ -192,15 +192,3 @@ class Usage(Resource):
         """Usage grouped by ``grouping`` (accessor, endpoint, feature_set, models, method, tags,
         deployment): ``{"start", "end", "resolution", "results": [...]}``."""
         return self._send(self.get_breakdown, project_id, params=merge_options(options, filters))
-
-
-def _effective_limit(body: Mapping[str, Any], requested: Any) -> int:
-    """The page size the server used: its echoed ``limit`` when it sends one."""
-    for value in (body.get("limit"), requested):
-        try:
-            number = int(value)  # type: ignore[arg-type]
-        except (TypeError, ValueError):
-            continue
-        if number > 0:
-            return number
-    return DEFAULT_PAGE_SIZE

@@ -31,7 +31,7 @@ def item(i: int) -> dict:
 
 
 class Pages(BaseHTTPRequestHandler):
-    def do_GET(self) -> None:  # noqa: N802 (http.server's naming)
+    def do_GET(self) -> None:
         query = parse_qs(urlsplit(self.path).query)
         page, limit = int(query["page"][0]), int(query["limit"][0])
         time.sleep(LATENCY)
