@@ -191,11 +191,6 @@ class Transport:
             last_error = api_error
         raise AssertionError("unreachable")  # pragma: no cover
 
-    def request_json(self, method: str, path: str, **kwargs: Any) -> JSONValue:
-        """Send a request and return its parsed JSON body (``{}`` for an empty body)."""
-        response = self.request(method, path, **kwargs)
-        return parse_json(response)
-
     def _timeouts(
         self, upload: bool, override: float | tuple[float, float] | None
     ) -> tuple[float, float]:

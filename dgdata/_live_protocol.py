@@ -14,10 +14,8 @@ from requests.structures import CaseInsensitiveDict
 from dgdata.errors import (
     DeepgramApiError,
     DeepgramConnectionError,
-    RateLimitError,
-    error_class_for_status,
+    make_api_error,
     parse_error_body,
-    parse_retry_after,
 )
 
 __all__ = ["CloseStatus", "LiveStreamClosedError", "LiveTranscriptionEvent"]
@@ -236,14 +234,11 @@ def handshake_error(
         status, "Deepgram had a problem; try again" if status >= 500 else ""
     )
     full = f"Live transcription was refused: {message}" + (f"; {hint}" if hint else "")
-    cls = error_class_for_status(status)
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "request_id": request_id or header_map.get("dg-request-id"),
-        "err_code": err_code,
-        "body": parsed,
-        "headers": header_map,
-    }
-    if cls is RateLimitError:
-        kwargs["retry_after"] = parse_retry_after(header_map.get("retry-after"))
-    return cls(full, **kwargs)
+    return make_api_error(
+        full,
+        status=status,
+        headers=header_map,
+        request_id=request_id,
+        err_code=err_code,
+        body=parsed,
+    )

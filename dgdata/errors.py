@@ -50,6 +50,7 @@ __all__ = [
     "ServerError",
     "error_class_for_status",
     "error_from_response",
+    "make_api_error",
 ]
 
 _MAX_MESSAGE = 300
@@ -313,20 +314,48 @@ def error_from_response(response: Any, request: Any = None) -> DeepgramApiError:
     if not message:
         message = headers.get("dg-error") or response.reason or "No error message"
         message = _one_line(message)
-    request_id = request_id or headers.get("dg-request-id")
-    status = int(response.status_code)
-    cls = error_class_for_status(status)
     if request is not None:
         response.request = request
-    kwargs: dict[str, Any] = {
-        "status": status,
-        "request_id": request_id,
-        "err_code": err_code,
-        "body": body,
-        "headers": headers,
-        "request": request,
-        "response": response,
-    }
+    return make_api_error(
+        message,
+        status=int(response.status_code),
+        headers=headers,
+        request_id=request_id,
+        err_code=err_code,
+        body=body,
+        request=request,
+        response=response,
+    )
+
+
+def make_api_error(
+    message: str,
+    *,
+    status: int,
+    headers: Mapping[str, str],
+    request_id: str | None = None,
+    err_code: str | None = None,
+    body: Any = None,
+    request: Any = None,
+    response: Any = None,
+) -> DeepgramApiError:
+    """The :class:`DeepgramApiError` subclass for ``status``, with the request id falling back to
+    the ``dg-request-id`` header and, for a 429, ``retry_after`` read from ``Retry-After``.
+
+    ``headers`` must be case-insensitive (``requests`` headers, ``CaseInsensitiveDict``).
+    """
+    cls = error_class_for_status(status)
+    extra: dict[str, Any] = {}
     if cls is RateLimitError:
-        kwargs["retry_after"] = parse_retry_after(headers.get("Retry-After"))
-    return cls(message, **kwargs)
+        extra["retry_after"] = parse_retry_after(headers.get("Retry-After"))
+    return cls(
+        message,
+        status=status,
+        request_id=request_id or headers.get("dg-request-id"),
+        err_code=err_code,
+        body=body,
+        headers=headers,
+        request=request,
+        response=response,
+        **extra,
+    )

@@ -35,6 +35,8 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
+from dgdata.frames._columns import to_time
+
 FLOAT = "float64"
 INT = "Int64"
 STRING = "string"
@@ -116,12 +118,7 @@ def datetime_array(values: Sequence[Any]) -> pd.api.extensions.ExtensionArray:
     >>> [str(stamp) for stamp in datetime_array(["2025-07-22T16:56:38.656Z", "soon"])]
     ['2025-07-22 16:56:38.656000+00:00', 'NaT']
     """
-    texts = [value if isinstance(value, str) else None for value in values]
-    try:
-        parsed = pd.to_datetime(cast(Any, texts), utc=True, errors="coerce", format="ISO8601")
-    except (TypeError, ValueError, OverflowError):
-        parsed = pd.DatetimeIndex([_timestamp_or_nat(text) for text in texts])
-    return pd.array(pd.DatetimeIndex(parsed).as_unit("ns"), dtype=DATETIME)
+    return to_time(values).array
 
 
 def na_array(dtype: str, length: int) -> Any:
@@ -219,13 +216,3 @@ def _text_or_none(value: Any) -> str | None:
     if value is None or (isinstance(value, float) and math.isnan(value)):
         return None
     return value if isinstance(value, str) else str(value)
-
-
-def _timestamp_or_nat(text: str | None) -> Any:
-    try:
-        stamp: Any = pd.Timestamp(text) if text else pd.NaT
-    except (TypeError, ValueError, OverflowError):
-        return pd.NaT
-    if stamp is pd.NaT:
-        return pd.NaT
-    return stamp.tz_localize("UTC") if stamp.tzinfo is None else stamp.tz_convert("UTC")

@@ -19,6 +19,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
+from dgdata._http import parse_json
 from dgdata._query import path_segment
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -83,14 +84,10 @@ class Resource:
     def _send(self, method: Callable[..., Any], *ids: Any, **kwargs: Any) -> Any:
         """Send the request of ``method``'s endpoint with the path filled from ``ids``.
 
-        Keyword arguments go to :meth:`dgdata._http.Transport.request_json` (``params``,
-        ``json``, ``data``, ``headers``…).
+        Keyword arguments go to :meth:`dgdata._http.Transport.request` (``params``, ``json``,
+        ``data``, ``headers``…). Returns the parsed JSON body.
         """
-        endpoint: Endpoint = method.endpoint  # type: ignore[attr-defined]
-        path = endpoint.format_path(ids)
-        kwargs.setdefault("upload", endpoint.upload)
-        kwargs.setdefault("agent", endpoint.agent)
-        return self._transport.request_json(endpoint.method, path, **kwargs)
+        return parse_json(self._send_raw(method, *ids, **kwargs))
 
     def _send_raw(self, method: Callable[..., Any], *ids: Any, **kwargs: Any) -> Any:
         """Like :meth:`_send` but return the ``requests.Response`` (for binary answers)."""

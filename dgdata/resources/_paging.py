@@ -51,7 +51,7 @@ def fetch_all_pages(
     limit = page_limit(first, page_size)
     if len(page_items(first, key)) < limit:
         return [first]
-    first_ids = _ids(first, key)
+    first_ids = page_ids(first, key)
     results: dict[int, Page] = {first_page: first}
     last: int | None = None
     next_page = first_page + 1
@@ -73,7 +73,7 @@ def fetch_all_pages(
                     page = future.result()
                     results[number] = page
                     short = len(page_items(page, key)) < page_limit(page, limit)
-                    if short or _ids(page, key) == first_ids:
+                    if short or page_ids(page, key) == first_ids:
                         if not short:
                             logger.warning(
                                 "page %d repeats page %d: `page` ignored", number, first_page
@@ -89,7 +89,8 @@ def fetch_all_pages(
     return [results[n] for n in sorted(results) if last is None or n <= last]
 
 
-def _ids(page: Page, key: str) -> list[Any]:
+def page_ids(page: Page, key: str) -> list[Any]:
+    """The ``request_id`` of each item of a page, to notice a page sent twice."""
     return [
         item.get("request_id") if isinstance(item, Mapping) else item
         for item in page_items(page, key)
@@ -99,7 +100,9 @@ def _ids(page: Page, key: str) -> list[Any]:
 def project_ids(transport: Any, project_id: str | Iterable[str] | None) -> list[str]:
     """One id, a list of ids, or (``None``) every project the key can see."""
     if project_id is None:
-        body = transport.request_json("GET", "/v1/projects")
+        from dgdata.resources.projects import Projects
+
+        body = Projects(transport).list()
         return [str(p["project_id"]) for p in body.get("projects") or [] if p.get("project_id")]
     if isinstance(project_id, str):
         return [project_id]

@@ -12,7 +12,7 @@ from typing import TYPE_CHECKING, Any
 
 from dgdata._query import merge_options
 from dgdata.resources._base import JSON, Resource, operation
-from dgdata.resources._paging import fetch_all_pages, page_items, page_limit, project_ids
+from dgdata.resources._paging import fetch_all_pages, page_ids, page_items, page_limit, project_ids
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -54,16 +54,12 @@ class Usage(Resource):
             for request in dg.usage.iter_requests(pid, start="2024-01-01"):
                 print(request["request_id"])
         """
-        params = merge_options(options, filters)
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        params["limit"] = params.get("limit") or page_size
-        page = int(params.pop("page", 0) or 0)
+        params, page = _paging_params(options, filters, page_size)
         previous_ids: list[Any] | None = None
         while True:
             body = self.list_requests(project_id, {**params, "page": page})
             requests = body.get("requests") or []
-            ids = [item.get("request_id") for item in requests if isinstance(item, Mapping)]
+            ids = page_ids(body, "requests")
             if requests and ids == previous_ids:
                 logger.warning("page %d repeats page %d: the server ignores `page`", page, page - 1)
                 return
@@ -88,11 +84,7 @@ class Usage(Resource):
         The same result as ``list(iter_requests(...))`` in a fraction of the time for long
         histories; see :func:`dgdata.resources._paging.fetch_all_pages`.
         """
-        params = merge_options(options, filters)
-        if page_size < 1:
-            raise ValueError("page_size must be at least 1")
-        params["limit"] = params.get("limit") or page_size
-        first_page = int(params.pop("page", 0) or 0)
+        params, first_page = _paging_params(options, filters, page_size)
 
         def fetch(page: int) -> JSON:
             return self.list_requests(project_id, {**params, "page": page})
@@ -192,3 +184,14 @@ class Usage(Resource):
         """Usage grouped by ``grouping`` (accessor, endpoint, feature_set, models, method, tags,
         deployment): ``{"start", "end", "resolution", "results": [...]}``."""
         return self._send(self.get_breakdown, project_id, params=merge_options(options, filters))
+
+
+def _paging_params(
+    options: Mapping[str, Any] | None, filters: Mapping[str, Any], page_size: int
+) -> tuple[dict[str, Any], int]:
+    """The query of every page (``limit`` set, ``page`` removed) and the first page number."""
+    if page_size < 1:
+        raise ValueError("page_size must be at least 1")
+    params = merge_options(options, filters)
+    params["limit"] = params.get("limit") or page_size
+    return params, int(params.pop("page", 0) or 0)
