@@ -1,16 +1,23 @@
 """Shared test configuration.
 
-``pytest --api-key KEY [--api-url URL] tests/`` runs the integration tests (marked
-``integration``) against that endpoint, as the seed SDK's test suite did. Without ``--api-key``
-they target the local server (``dgdata serve``) once it exists; until then they are skipped with
-that reason.
+The integration tests (marked ``integration``) run against the local server (``dgdata serve``,
+started in a thread for the session, with its demo account seeded) by default, and against a real
+endpoint with ``pytest --api-key KEY [--api-url URL]``, as the seed SDK's test suite did. Tests
+that change account state in ways a real account should not suffer (deleting projects, removing
+members) need the local server and skip, saying so, when a real key is given.
 """
 
 from __future__ import annotations
 
 import os
+from collections.abc import Iterator
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import pytest
+
+if TYPE_CHECKING:
+    from dgdata.server.runner import LocalServer
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -30,14 +37,32 @@ def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
         monkeypatch.delenv(name, raising=False)
 
 
+@dataclass(frozen=True)
+class Endpoint:
+    """Where the integration tests talk to: a key, a URL, and the local server if it is one."""
+
+    api_key: str
+    api_url: str | None
+    local: LocalServer | None = None
+
+
 @pytest.fixture(scope="session")
-def integration_settings(request: pytest.FixtureRequest) -> dict[str, str | None]:
-    """The endpoint integration tests talk to, or a skip saying why there is none."""
+def integration_endpoint(request: pytest.FixtureRequest) -> Iterator[Endpoint]:
+    """The local server (demo account seeded), or the endpoint given with ``--api-key``."""
     api_key = request.config.getoption("--api-key")
-    api_url = request.config.getoption("--api-url") or os.environ.get("DEEPGRAM_API_URL")
-    if not api_key:
-        pytest.skip(
-            "integration tests need --api-key KEY [--api-url URL]; the local server "
-            "(`dgdata serve`, issue 6) will be their default target once it exists"
-        )
-    return {"api_key": api_key, "api_url": api_url}
+    if api_key:
+        api_url = request.config.getoption("--api-url") or os.environ.get("DEEPGRAM_API_URL")
+        yield Endpoint(api_key, api_url)
+        return
+    from dgdata.server.runner import LocalServer
+
+    with LocalServer(demo=True) as server:
+        yield Endpoint(server.api_key, server.url, server)
+
+
+@pytest.fixture
+def local_endpoint(integration_endpoint: Endpoint) -> LocalServer:
+    """The local server; tests that need it skip (saying why) against a real account."""
+    if integration_endpoint.local is None:
+        pytest.skip("changes account state (deletes, removals): runs on the local server only")
+    return integration_endpoint.local

@@ -1,0 +1,316 @@
+"""Live recognition: 16 kHz PCM in, Deepgram-style interim / final results and VAD events out.
+
+``StreamingRecognizer`` decodes incrementally (pocketsphinx partial hypotheses give the interim
+results) and cuts the stream into finals that tile the timeline: each final covers from the end
+of the previous one to its cut, so ``start + duration`` of one final is the ``start`` of the
+next. Cuts happen:
+
+- at an endpoint: ``endpointing`` of silence after speech (``speech_final=True``);
+- when speech goes on for ``max_final`` seconds: at the widest pause between its words, but
+  not in the last ``RECENT`` seconds (``is_final=True, speech_final=False``); the words after
+  the cut are decoded again with the audio that follows, so no word is split;
+- in long silences, every ``max_final`` seconds (a final without words);
+- on ``finalize()`` (``from_finalize=True``).
+
+It holds a decoder from its pool only while someone speaks, and keeps its own cepstral mean
+between utterances. Not thread-safe: one stream, one thread at a time. No network code here.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from itertools import pairwise
+from typing import Any, ClassVar
+
+import numpy as np
+
+from ._asr_decoder import DecoderPool, Word, shared_pool, to_words
+from ._asr_vad import FRAME, RATE, EnergyVad
+
+PREROLL = 0.3  # seconds of audio before the detected onset that the utterance includes
+MIN_ENDPOINT_MS = 300  # the energy VAD would split words with Deepgram's 10 ms default
+NO_ENDPOINT_SILENCE = 1.0  # with endpointing off, finalise after this much silence anyway
+RECENT = 0.5  # a forced cut keeps the words of the last half second for the next final
+
+
+@dataclass(frozen=True)
+class StreamResult:
+    """A ``Results`` message's content: the words of [start, start + duration) of the stream."""
+
+    start: float
+    duration: float
+    words: tuple[Word, ...]
+    is_final: bool
+    speech_final: bool = False
+    from_finalize: bool = False
+    type: ClassVar[str] = "Results"
+
+    @property
+    def transcript(self) -> str:
+        """The words joined by spaces (unformatted)."""
+        return " ".join(word.word for word in self.words)
+
+    @property
+    def confidence(self) -> float:
+        """Mean word confidence, 0 without words."""
+        return float(np.mean([w.confidence for w in self.words])) if self.words else 0.0
+
+
+@dataclass(frozen=True)
+class SpeechStarted:
+    """Speech began ``timestamp`` seconds into the stream (``SpeechStarted`` message)."""
+
+    timestamp: float
+    type: ClassVar[str] = "SpeechStarted"
+
+
+@dataclass(frozen=True)
+class UtteranceEnd:
+    """A gap of ``utterance_end_ms`` followed the word ending at ``last_word_end``."""
+
+    last_word_end: float
+    type: ClassVar[str] = "UtteranceEnd"
+
+
+StreamEvent = StreamResult | SpeechStarted | UtteranceEnd
+
+
+class StreamingRecognizer:
+    """Recognise one channel of a live stream. See the module docstring for when finals come.
+
+    Args:
+        endpointing_ms: silence (ms) that ends an utterance with ``speech_final=True``; values
+            under ``MIN_ENDPOINT_MS`` count as that; ``None`` turns endpointing off.
+        interim_results: emit interim results every ``interim_every`` seconds of speech.
+        utterance_end_ms: emit ``UtteranceEnd`` after this much time without words.
+        max_final: the longest stretch of speech a final covers, in seconds (a final also
+            covers the silence before its speech).
+        pool: where decoders come from (default: ``stream_pool``'s shared pool).
+        timeout: seconds to wait for a decoder before ``PoolExhausted``.
+
+    Example::
+
+        recognizer = StreamingRecognizer(endpointing_ms=300, interim_results=True)
+        for chunk in pcm_chunks:                     # int16 16 kHz mono
+            for event in recognizer.feed(chunk):
+                ...
+        events = recognizer.finalize()
+        recognizer.close()
+    """
+
+    def __init__(
+        self,
+        *,
+        endpointing_ms: int | None = 10,
+        interim_results: bool = True,
+        utterance_end_ms: int | None = None,
+        interim_every: float = 1.0,
+        max_final: float = 6.0,
+        pool: DecoderPool | None = None,
+        timeout: float | None = None,
+    ) -> None:
+        self.endpointing = endpointing_ms is not None
+        ms = MIN_ENDPOINT_MS if endpointing_ms is None else max(endpointing_ms, MIN_ENDPOINT_MS)
+        self._endpoint = round(ms / 1000 * RATE) if self.endpointing else NO_ENDPOINT_SILENCE * RATE
+        self.interim_results = interim_results
+        self._utterance_end = None if utterance_end_ms is None else utterance_end_ms / 1000
+        self._interim_every = round(interim_every * RATE)
+        self._max_final = round(max_final * RATE)
+        self._pool = pool if pool is not None else shared_pool("stream")
+        self._timeout = timeout
+        self._vad = EnergyVad()
+        self._audio = np.zeros(0, dtype=np.int16)
+        self._audio_start = 0  # sample index of _audio[0]
+        self._cursor = 0  # samples received
+        self._scanned = 0  # samples the VAD has looked at
+        self._final_cursor = 0  # end of the last final
+        self._decoder: Any = None
+        self._cmn: str | None = None
+        self._utt_start = 0  # first sample of the open utterance
+        self._fed = 0  # samples given to the decoder
+        self._active = False
+        self._last_voice = 0
+        self._last_interim = 0
+        self._pending_word_end: float | None = None
+
+    @property
+    def cursor(self) -> float:
+        """Seconds of audio received so far."""
+        return self._cursor / RATE
+
+    duration = cursor
+
+    @property
+    def holding_decoder(self) -> bool:
+        """Whether a decoder is borrowed right now (only while an utterance is open)."""
+        return self._decoder is not None
+
+    # ------------------------------------------------------------------ public API
+    def feed(self, pcm16k_mono: np.ndarray) -> list[StreamEvent]:
+        """Take more audio (int16, 16 kHz, one channel); the events it completes, in order."""
+        samples = np.asarray(pcm16k_mono).reshape(-1).astype(np.int16, copy=False)
+        self._audio = np.concatenate([self._audio, samples])
+        self._cursor += len(samples)
+        events: list[StreamEvent] = []
+        while self._scanned + FRAME <= self._cursor:
+            frame_start = self._scanned
+            self._scanned += FRAME
+            frame = self._audio[frame_start - self._audio_start : self._scanned - self._audio_start]
+            self._step(frame_start, self._vad.voiced(frame), events)
+        if self._active:
+            self._sync(self._scanned)
+        self._trim()
+        return events
+
+    def finalize(self) -> list[StreamEvent]:
+        """Flush: everything not yet in a final becomes one, with ``from_finalize=True``."""
+        end = self._cursor
+        if end <= self._final_cursor:
+            return []
+        words = self._end_utterance(end) if self._active else []
+        event = self._final(end, words, speech_final=False, from_finalize=True)
+        self._scanned = end
+        self._trim()
+        return [event]
+
+    def close(self) -> None:
+        """Give the decoder back to the pool (if one is held); the recognizer is done."""
+        if self._decoder is not None:
+            try:
+                self._decoder.end_utt()
+            except Exception:
+                self._pool.discard(self._decoder)
+            else:
+                self._pool.release(self._decoder)
+            self._decoder = None
+        self._active = False
+
+    def __enter__(self) -> StreamingRecognizer:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    # ------------------------------------------------------------------ the state machine
+    def _step(self, frame_start: int, voiced: bool, events: list[StreamEvent]) -> None:
+        now = frame_start + FRAME
+        if voiced:
+            self._last_voice = now
+        if not self._active:
+            if self._vad.onset_run >= self._vad.onset:
+                onset = now - self._vad.onset * FRAME
+                first = onset - round(PREROLL * RATE)
+                self._open(max(self._final_cursor, self._audio_start, first))
+                events.append(SpeechStarted(round(onset / RATE, 3)))
+                self._last_interim = now
+            elif now - self._final_cursor >= self._max_final + PREROLL * RATE:
+                events.append(self._final(now - round(PREROLL * RATE), [], speech_final=False))
+            self._check_utterance_end(now, events)
+            return
+        silence = now - self._last_voice
+        if silence >= self._endpoint:
+            words = self._end_utterance(now)
+            speech_final = self.endpointing and bool(words)
+            events.append(self._final(now, words, speech_final=speech_final))
+            self._check_utterance_end(now, events)
+        elif now - self._utt_start >= self._max_final:
+            events.append(self._forced_final(now))
+        elif self.interim_results and now - self._last_interim >= self._interim_every:
+            self._last_interim = now
+            events.append(self._interim(now))
+
+    def _check_utterance_end(self, now: int, events: list[StreamEvent]) -> None:
+        pending = self._pending_word_end
+        if self._utterance_end is None or pending is None:
+            return
+        if now / RATE - pending >= self._utterance_end:
+            events.append(UtteranceEnd(pending))
+            self._pending_word_end = None
+
+    def _final(
+        self, end: int, words: list[Word], *, speech_final: bool, from_finalize: bool = False
+    ) -> StreamResult:
+        start = self._final_cursor
+        self._final_cursor = end
+        if words:
+            self._pending_word_end = words[-1].end
+        return StreamResult(
+            round(start / RATE, 3),
+            round((end - start) / RATE, 3),
+            tuple(words),
+            is_final=True,
+            speech_final=speech_final,
+            from_finalize=from_finalize,
+        )
+
+    def _interim(self, now: int) -> StreamResult:
+        self._sync(now)
+        segments = self._decoder.seg() or []
+        words = to_words(segments, self._utt_start / RATE, now / RATE)
+        start = self._final_cursor
+        return StreamResult(
+            round(start / RATE, 3), round((now - start) / RATE, 3), tuple(words), is_final=False
+        )
+
+    def _forced_final(self, now: int) -> StreamResult:
+        """Cut a long stretch at its widest recent pause; re-decode what follows the cut."""
+        words = self._end_utterance(now, release=False)
+        cut = self._choose_cut(words, now)
+        kept = [w for w in words if w.end * RATE <= cut]
+        event = self._final(cut, kept, speech_final=False)
+        self._start_utterance(cut)
+        self._sync(now)
+        return event
+
+    @staticmethod
+    def _choose_cut(words: list[Word], now: int) -> int:
+        latest = now / RATE - RECENT
+        gaps = [(b.start - a.end, (a.end + b.start) / 2) for a, b in pairwise(words)]
+        if words:
+            gaps.append((now / RATE - words[-1].end, (words[-1].end + now / RATE) / 2))
+        candidates = [(gap, middle) for gap, middle in gaps if middle <= latest]
+        if not candidates:
+            return now if words else now - round(RECENT * RATE)
+        _, middle = max(candidates)  # the widest pause; the later one on ties
+        return min(now, round(middle * RATE / FRAME) * FRAME)
+
+    # ------------------------------------------------------------------ decoder plumbing
+    def _open(self, start: int) -> None:
+        self._decoder = self._pool.acquire(self._timeout)
+        if self._cmn is not None:
+            self._decoder.set_cmn(self._cmn)
+        self._active = True
+        self._start_utterance(start)
+
+    def _start_utterance(self, start: int) -> None:
+        self._utt_start = start
+        self._fed = start
+        self._decoder.start_utt()
+
+    def _sync(self, until: int) -> None:
+        """Give the decoder the audio it has not seen, up to sample ``until``."""
+        if until > self._fed:
+            chunk = self._audio[self._fed - self._audio_start : until - self._audio_start]
+            self._decoder.process_raw(chunk.astype("<i2").tobytes(), full_utt=False)
+            self._fed = until
+
+    def _end_utterance(self, end: int, *, release: bool = True) -> list[Word]:
+        """Close the open utterance at sample ``end``: its words (the decoder is returned)."""
+        self._sync(end)
+        self._decoder.end_utt()
+        words = to_words(self._decoder.seg() or [], self._utt_start / RATE, end / RATE)
+        if release:
+            self._cmn = self._decoder.get_cmn()
+            self._pool.release(self._decoder)
+            self._decoder = None
+            self._active = False
+        return words
+
+    def _trim(self) -> None:
+        """Forget audio that no utterance can need any more."""
+        idle_keep = self._scanned - round(PREROLL * RATE) - self._vad.onset * FRAME
+        keep = self._utt_start if self._active else idle_keep
+        keep = max(min(keep, self._scanned), self._audio_start)
+        if keep > self._audio_start:
+            self._audio = self._audio[keep - self._audio_start :]
+            self._audio_start = keep

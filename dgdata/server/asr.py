@@ -1,0 +1,114 @@
+"""Offline speech recognition with pocketsphinx (US English), for one channel of 16 kHz audio.
+
+- ``recognize(pcm)``: the words of a whole recording. Recordings longer than ``MAX_SEGMENT``
+  seconds are cut in pauses and decoded piece by piece; pieces without sound are skipped.
+- ``StreamingRecognizer``: the same for a live stream fed chunk by chunk, with interim and final
+  results, endpointing (``speech_final``), ``SpeechStarted`` and ``UtteranceEnd`` events.
+- ``DecoderPool`` / ``pool_stats()``: decoders are costly and single-threaded; every caller
+  borrows one from a bounded pool (``default_pool()``, ``os.cpu_count()`` decoders, for
+  recordings; ``stream_pool()``, twice that, for live streams, which hold one only while
+  someone speaks).
+
+Recognition is deterministic: the same samples give the same words whatever the pool's
+decoders did before. Example::
+
+    from dgdata.server.audio import decode_audio
+    audio = decode_audio(open("call.wav", "rb").read())
+    words = recognize(audio.channel(0))
+    " ".join(w.word for w in words)
+"""
+
+from __future__ import annotations
+
+import os
+from typing import Any
+
+import numpy as np
+
+from ._asr_decoder import (
+    DECODER_OPTIONS,
+    DecoderPool,
+    PoolExhausted,
+    PoolStats,
+    Word,
+    shared_pool,
+    to_words,
+)
+from ._asr_stream import SpeechStarted, StreamEvent, StreamingRecognizer, StreamResult, UtteranceEnd
+from ._asr_vad import is_silent, normalize_gain, split_points
+
+__all__ = [
+    "DECODER_OPTIONS",
+    "MAX_SEGMENT",
+    "RATE",
+    "DecoderPool",
+    "PoolExhausted",
+    "PoolStats",
+    "SpeechStarted",
+    "StreamEvent",
+    "StreamResult",
+    "StreamingRecognizer",
+    "UtteranceEnd",
+    "Word",
+    "decode_segment",
+    "default_pool",
+    "pool_stats",
+    "recognize",
+    "stream_pool",
+]
+
+RATE = 16000
+MAX_SEGMENT = 20.0  # seconds decoded in one pocketsphinx utterance
+_MIN_SAMPLES = RATE // 10  # less than 100 ms holds no word
+
+
+def default_pool() -> DecoderPool:
+    """The process-wide pool for whole recordings (``os.cpu_count()`` decoders)."""
+    return shared_pool("default", os.cpu_count() or 1)
+
+
+def stream_pool() -> DecoderPool:
+    """The process-wide pool for live streams (``2 * os.cpu_count()`` decoders)."""
+    return shared_pool("stream", 2 * (os.cpu_count() or 1))
+
+
+def pool_stats() -> dict[str, PoolStats]:
+    """Snapshots of both process-wide pools, by name (``default``, ``stream``)."""
+    return {"default": default_pool().stats(), "stream": stream_pool().stats()}
+
+
+def decode_segment(decoder: Any, pcm: np.ndarray, offset: float) -> list[Word]:
+    """Decode one piece of audio as a single utterance; word times shifted by ``offset``.
+
+    The piece's level is normalised first (``normalize_gain``): quiet speech loses accuracy.
+    """
+    samples = normalize_gain(np.ascontiguousarray(pcm, dtype=np.int16))
+    decoder.start_utt()
+    decoder.process_raw(samples.astype("<i2").tobytes(), full_utt=True)
+    decoder.end_utt()
+    return to_words(decoder.seg() or [], offset, offset + len(samples) / RATE)
+
+
+def recognize(
+    pcm16k: np.ndarray, *, pool: DecoderPool | None = None, timeout: float | None = None
+) -> list[Word]:
+    """The words of one channel of 16 kHz int16 audio, in order, with absolute times.
+
+    Blocks while it decodes (about a seventh of the audio's duration on one core) and while it
+    waits for a free decoder (``timeout`` seconds at most, then ``PoolExhausted``).
+    """
+    pcm = np.asarray(pcm16k).reshape(-1)
+    if pcm.dtype != np.int16:
+        pcm = np.clip(np.rint(pcm), -32768, 32767).astype(np.int16)
+    if len(pcm) < _MIN_SAMPLES or is_silent(pcm):
+        return []
+    pieces = [
+        (start, end)
+        for start, end in split_points(pcm, max_seconds=MAX_SEGMENT)
+        if end - start >= _MIN_SAMPLES and not is_silent(pcm[start:end])
+    ]
+    words: list[Word] = []
+    with (pool or default_pool()).decoder(timeout) as decoder:
+        for start, end in pieces:
+            words.extend(decode_segment(decoder, pcm[start:end], start / RATE))
+    return words

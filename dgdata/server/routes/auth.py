@@ -1,0 +1,35 @@
+"""Routes: ``POST /v1/auth/grant``, short-lived bearer tokens for listen, speak and read.
+
+Any API key may ask for one (a token cannot ask for another); the body ``{"ttl_seconds": n}`` is
+optional, 30 seconds by default, between 1 and 3600.
+"""
+
+from __future__ import annotations
+
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from dgdata.server._context import caller, json_body, json_response, server_state
+from dgdata.server._errors import bad_request
+from dgdata.server.auth import issue_grant
+
+__all__ = ["ROUTES"]
+
+DEFAULT_TTL = 30.0
+
+
+async def grant(request: Request) -> Response:
+    principal = caller(request, allow_bearer=True)
+    body = await json_body(request, required=False)
+    ttl = body.get("ttl_seconds")
+    if ttl is None:
+        ttl = DEFAULT_TTL
+    elif isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
+        raise bad_request("ttl_seconds must be a number of seconds between 1 and 3600.")
+    token, _ = issue_grant(server_state(request).store, principal, float(ttl))
+    expires_in = int(ttl) if float(ttl).is_integer() else float(ttl)
+    return json_response({"access_token": token, "expires_in": expires_in})
+
+
+ROUTES: list[BaseRoute] = [Route("/v1/auth/grant", grant, methods=["POST"])]

@@ -1,0 +1,254 @@
+"""Routes: text to speech, ``POST /v1/speak`` (Aura voices) and ``POST /v2/speak`` (Flux batch).
+
+Both synthesise with the local engine of :mod:`dgdata.server.speech_synth` (flite or espeak-ng;
+501 saying what to install when neither is) and answer with the audio bytes and Deepgram's
+headers: ``content-type``, ``dg-request-id``, ``dg-model-name``, ``dg-model-uuid``,
+``dg-char-count``, plus ``x-dgdata-tts-engine`` naming the engine that really spoke.
+
+``/v2/speak`` is served like ``/v1/speak``, as its spec says (the synthesised audio as a binary
+body, or with ``callback`` the JSON ``{"request_id"}`` and the audio delivered to the callback
+URL), with the Flux rules: ``model`` is required and must be ``flux-<voice>-<language>``, and
+``priority=low`` is accepted for callback requests. Every voice name is spoken by the local
+engine; none sounds like Deepgram's.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+from urllib.parse import urlsplit
+
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import Response
+from starlette.routing import BaseRoute, Route
+
+from dgdata.server import callbacks, catalog, speech_synth
+from dgdata.server._context import caller, json_body, json_response
+from dgdata.server._errors import ApiError, bad_request
+from dgdata.server.listen_options import query_error
+from dgdata.server.pricing import speak_cost
+from dgdata.server.speech_usage import Call, start_call
+
+__all__ = ["ROUTES"]
+
+#: The longest text one request may speak (Deepgram's limit for ``/v1/speak``).
+MAX_CHARACTERS = 2000
+_DEFAULT_V1_MODEL = "aura-asteria-en"
+_AURA = re.compile(r"aura(-2)?-[a-z]+-[a-z]{2}\Z")
+_FLUX = re.compile(r"flux-[a-z]+-[a-z]{2}\Z")
+
+
+def _model(request: Request, flux: bool) -> str:
+    model = (request.query_params.get("model") or "").strip()
+    if flux:
+        if not model:
+            raise query_error("model is required on /v2/speak, e.g. model=flux-alexis-en.")
+        if not _FLUX.match(model.lower()):
+            raise query_error(
+                f"model must be a Flux voice, flux-<voice>-<language> (e.g. flux-alexis-en), "
+                f"not {model!a}."
+            )
+        return model
+    model = model or _DEFAULT_V1_MODEL
+    entry = catalog.find(model)
+    if (entry is None or entry.kind != "tts") and not _AURA.match(model.lower()):
+        raise query_error(
+            f"model must be an Aura voice such as aura-2-thalia-en or aura-asteria-en, "
+            f"not {model!a}."
+        )
+    return model
+
+
+def model_uuid(model: str) -> str:
+    """The voice's UUID: the catalogue's, or a fixed one made from its name."""
+    entry = catalog.find(model)
+    return entry.uuid if entry is not None and entry.kind == "tts" else catalog.model_uuid(model)
+
+
+def _speed(request: Request) -> float:
+    raw = (request.query_params.get("speed") or "").strip()
+    if not raw:
+        return 1.0
+    try:
+        speed = float(raw)
+    except ValueError:
+        raise query_error(f"speed must be a number, not {raw!a}.") from None
+    if not 0.5 <= speed <= 2.0:
+        raise query_error(f"speed must be between 0.5 and 2.0, not {raw!a}.")
+    return speed
+
+
+def _callback(request: Request) -> tuple[str | None, str]:
+    url = (request.query_params.get("callback") or "").strip() or None
+    method = (request.query_params.get("callback_method") or "POST").strip().upper()
+    if method not in ("POST", "PUT"):
+        raise query_error(f"callback_method must be POST or PUT, not {method!a}.")
+    if url is not None:
+        parts = urlsplit(url)
+        if parts.scheme not in ("http", "https") or not parts.netloc:
+            raise query_error(f"callback must be an http:// or https:// URL, not {url!a}.")
+    return url, method
+
+
+async def _text(request: Request) -> str:
+    body = await json_body(request)
+    text = body.get("text")
+    if not isinstance(text, str) or not text.strip():
+        raise bad_request('The JSON body needs a non-empty text field: {"text": "..."}.')
+    if len(text) > MAX_CHARACTERS:
+        raise bad_request(
+            f"Text is {len(text)} characters long; one request may speak at most "
+            f"{MAX_CHARACTERS}. Split it into several requests."
+        )
+    return text
+
+
+def _synthesize(
+    text: str, engine: speech_synth.Engine, speed: float, fmt: speech_synth.OutputFormat
+) -> speech_synth.EncodedAudio:
+    samples, rate = speech_synth.synthesize(text, engine, speed=speed)
+    return speech_synth.encode(samples, rate, fmt)
+
+
+def _failure(exc: speech_synth.SynthesisError) -> ApiError:
+    return ApiError(500, "INTERNAL_SERVER_ERROR", f"Speech synthesis failed: {exc}")
+
+
+async def _speak(request: Request, *, flux: bool) -> Response:
+    principal = caller(request, allow_bearer=True)
+    callback_url = (request.query_params.get("callback") or "").strip() or None
+    call = start_call(request, principal, "speak", "async" if callback_url else "sync")
+    model = (request.query_params.get("model") or "").strip() or ("" if flux else _DEFAULT_V1_MODEL)
+    config: dict[str, Any] = {"model": model}
+    try:
+        model = _model(request, flux)
+        callback_url, callback_method = _callback(request)
+        speed = _speed(request)
+        if flux:
+            priority = request.query_params.get("priority")
+            if priority not in (None, "", "low"):
+                raise query_error(f"priority must be low, not {priority!a}.")
+        try:
+            fmt = speech_synth.output_format(request.query_params)
+        except speech_synth.FormatError as exc:
+            raise query_error(str(exc)) from None
+        config.update(fmt.as_config())
+        if speed != 1.0:
+            config["speed"] = speed
+        text = await _text(request)
+        engine = await run_in_threadpool(speech_synth.find_engine)
+        if engine is None:
+            raise ApiError(501, "NOT_IMPLEMENTED", speech_synth.missing_engine_message())
+    except ApiError as exc:
+        call.record(
+            code=exc.status,
+            message=exc.err_msg,
+            models=[model] if model else [],
+            config=config,
+            callback=callback_url,
+        )
+        raise
+    if callback_url is not None:
+        callbacks.submit(
+            lambda: _speak_later(
+                call, text, engine, speed, fmt, model, config, callback_url, callback_method
+            )
+        )
+        return json_response({"request_id": call.request_id})
+    try:
+        audio = await run_in_threadpool(_synthesize, text, engine, speed, fmt)
+    except speech_synth.SynthesisError as exc:
+        error = _failure(exc)
+        call.record(code=error.status, message=error.err_msg, models=[model], config=config)
+        raise error from None
+    _record_success(call, model, text, audio, config, None)
+    return Response(
+        audio.data, media_type=audio.content_type, headers=_headers(model, text, engine)
+    )
+
+
+def _headers(model: str, text: str, engine: speech_synth.Engine) -> dict[str, str]:
+    return {
+        "dg-model-name": model,
+        "dg-model-uuid": model_uuid(model),
+        "dg-char-count": str(len(text)),
+        "x-dgdata-tts-engine": engine.label,
+    }
+
+
+def _record_success(
+    call: Call,
+    model: str,
+    text: str,
+    audio: speech_synth.EncodedAudio,
+    config: dict[str, Any],
+    callback: str | None,
+) -> None:
+    call.record(
+        duration=audio.duration,
+        channels=1,
+        usd=speak_cost(model, len(text)),
+        models=[model],
+        config=config,
+        tts_characters=len(text),
+        callback=callback,
+        streams=0,
+    )
+
+
+def _speak_later(
+    call: Call,
+    text: str,
+    engine: speech_synth.Engine,
+    speed: float,
+    fmt: speech_synth.OutputFormat,
+    model: str,
+    config: dict[str, Any],
+    url: str,
+    method: str,
+) -> None:
+    """The background half of a callback request: synthesise, record, deliver."""
+    try:
+        audio = _synthesize(text, engine, speed, fmt)
+    except speech_synth.SynthesisError as exc:
+        error = _failure(exc)
+        call.record(
+            code=error.status, message=error.err_msg, models=[model], config=config, callback=url
+        )
+        body = json.dumps(error.body(call.request_id)).encode()
+        callbacks.deliver(
+            call.state.store,
+            call.request_id,
+            url,
+            method=method,
+            body=body,
+            content_type="application/json",
+            api_key_id=call.principal.api_key_id,
+        )
+        return
+    _record_success(call, model, text, audio, config, url)
+    callbacks.deliver(
+        call.state.store,
+        call.request_id,
+        url,
+        method=method,
+        body=audio.data,
+        content_type=audio.content_type,
+        api_key_id=call.principal.api_key_id,
+    )
+
+
+async def speak_v1(request: Request) -> Response:
+    return await _speak(request, flux=False)
+
+
+async def speak_v2(request: Request) -> Response:
+    return await _speak(request, flux=True)
+
+
+ROUTES: list[BaseRoute] = [
+    Route("/v1/speak", speak_v1, methods=["POST"]),
+    Route("/v2/speak", speak_v2, methods=["POST"]),
+]

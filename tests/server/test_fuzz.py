@@ -1,0 +1,116 @@
+"""Schema-driven fuzzing of the local server with schemathesis, from the vendored spec.
+
+Every operation of ``tests/data/api/openapi.yml`` (Deepgram's OpenAPI description, CC BY 4.0, see
+``tests/data/README.md``) gets generated requests: valid ones and, for the query and body,
+invalid ones. Each response must not be a 5xx and, where the spec describes the response (status
+and media type), must match its schema, content type and headers.
+
+Two corrections to the spec are made before fuzzing, both ``oneOf`` that no value can satisfy:
+
+* ``ErrorResponse`` is a ``oneOf`` of a string and two objects whose properties are all optional,
+  so *every* JSON object matches both object branches and no error body can pass (the real API's
+  own ``{"err_code": "INVALID_AUTH", ...}`` included);
+* ``AgentThinkModelsV1ResponseModelsItems``: its fifth branch (Bedrock) accepts any ``id``, so an
+  OpenAI, Anthropic, Google or Groq model matches two branches (the docs' own ``gpt-5`` example
+  fails).
+
+Both are read as the ``anyOf`` they were meant to be.
+
+``status_code_conformance`` is not checked: the spec documents only 200 and 400 for almost every
+operation, while the real API (and so this server) also answers 401, 403 and 404.
+
+Generated requests carry the server's owner key, and the demo account's real ids are
+substituted into GET paths so that the 200 responses (the shapes that matter) are exercised too.
+Destructive operations keep their generated ids (so they hit 404), except for the project
+itself, which the fuzzer must not delete from under the other cases.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+import schemathesis
+import yaml
+from hypothesis import HealthCheck, settings
+from schemathesis.checks import not_a_server_error
+from schemathesis.specs.openapi.checks import (
+    content_type_conformance,
+    response_headers_conformance,
+    response_schema_conformance,
+)
+
+from dgdata.server.runner import LocalServer
+
+SPEC = Path(__file__).resolve().parents[1] / "data" / "api" / "openapi.yml"
+
+
+def load_spec() -> dict[str, Any]:
+    """The vendored spec, with two unsatisfiable ``oneOf`` read as ``anyOf`` (see above)."""
+    spec: dict[str, Any] = yaml.safe_load(SPEC.read_text(encoding="utf-8"))
+    schemas = spec["components"]["schemas"]
+    for name in ("ErrorResponse", "AgentThinkModelsV1ResponseModelsItems"):
+        schemas[name]["anyOf"] = schemas[name].pop("oneOf")
+    return spec
+
+
+schema = schemathesis.openapi.from_dict(load_spec())
+
+CHECKS = [
+    not_a_server_error,
+    response_schema_conformance,
+    content_type_conformance,
+    response_headers_conformance,
+]
+
+#: Paths whose operations would destroy the fuzzed project (or the caller's membership of it).
+_KEEP_GENERATED = {
+    ("DELETE", "/v1/projects/{project_id}"),
+    ("DELETE", "/v1/projects/{project_id}/leave"),
+}
+
+
+@pytest.fixture(scope="module")
+def fuzz_server() -> Iterator[LocalServer]:
+    with LocalServer(demo=True, decoders=1) as server:
+        yield server
+
+
+def real_ids(server: LocalServer) -> dict[str, str]:
+    """Ids of existing things, by path parameter name."""
+    store = server.store
+    project_id = server.project_id
+
+    def first(sql: str) -> str:
+        row = store.one(sql, (project_id,))
+        return str(row[0]) if row is not None else "none"
+
+    return {
+        "project_id": project_id,
+        "key_id": first("SELECT api_key_id FROM api_keys WHERE project_id = ?"),
+        "member_id": server.state.boot.member_id,
+        "request_id": first("SELECT request_id FROM requests WHERE project_id = ?"),
+        "balance_id": first("SELECT balance_id FROM balances WHERE project_id = ?"),
+        "distribution_credentials_id": first(
+            "SELECT distribution_credentials_id FROM credentials WHERE project_id = ?"
+        ),
+        "agent_id": first("SELECT agent_id FROM agents WHERE project_id = ?"),
+        "variable_id": first("SELECT variable_id FROM agent_variables WHERE project_id = ?"),
+    }
+
+
+@schema.parametrize()
+@settings(max_examples=12, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+def test_the_server_honours_the_spec(case: Any, fuzz_server: LocalServer) -> None:
+    method, path = case.operation.method.upper(), case.operation.path
+    if case.path_parameters:
+        ids = real_ids(fuzz_server)
+        for name in list(case.path_parameters):
+            if (name == "project_id" and (method, path) not in _KEEP_GENERATED) or (
+                method == "GET" and name in ids
+            ):
+                case.path_parameters[name] = ids[name]
+    case.headers = {**(case.headers or {}), "Authorization": f"Token {fuzz_server.api_key}"}
+    case.call_and_validate(base_url=fuzz_server.url, checks=CHECKS, timeout=60)
