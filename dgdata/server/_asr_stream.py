@@ -1,9 +1,8 @@
 """Live recognition: 16 kHz PCM in, Deepgram-style interim / final results and VAD events out.
 
-``StreamingRecognizer`` decodes incrementally (pocketsphinx partial hypotheses give the interim
-results) and cuts the stream into finals that tile the timeline: each final covers from the end
-of the previous one to its cut, so ``start + duration`` of one final is the ``start`` of the
-next. Cuts happen:
+``StreamingRecognizer`` finds speech with an energy VAD and cuts the stream into finals that
+tile the timeline: each final covers from the end of the previous one to its cut, so
+``start + duration`` of one final is the ``start`` of the next. Cuts happen:
 
 - at an endpoint: ``endpointing`` of silence after speech (``speech_final=True``);
 - when speech goes on for ``max_final`` seconds: at the widest pause between its words, but
@@ -12,8 +11,14 @@ next. Cuts happen:
 - in long silences, every ``max_final`` seconds (a final without words);
 - on ``finalize()`` (``from_finalize=True``).
 
-It holds a decoder from its pool only while someone speaks, and keeps its own cepstral mean
-between utterances. Not thread-safe: one stream, one thread at a time. No network code here.
+Each final's audio is decoded as a whole by a decoder borrowed for that moment (the same
+``decode_segment`` as for recordings: incremental decoding with a running cepstral mean is much
+less accurate on telephone or noisy audio). Interim results come from a cheaper decoder
+(``INTERIM_OPTIONS``) fed incrementally, held only while someone speaks, and only when
+``interim_results`` is on. pocketsphinx keeps the GIL while it works; feeding the interim
+decoder chunk by chunk keeps other threads running in between.
+
+Not thread-safe: one stream, one thread at a time. No network code here.
 """
 
 from __future__ import annotations
@@ -24,7 +29,7 @@ from typing import Any, ClassVar
 
 import numpy as np
 
-from ._asr_decoder import DecoderPool, Word, shared_pool, to_words
+from ._asr_decoder import DecoderPool, Word, decode_segment, interim_pool, stream_pool, to_words
 from ._asr_vad import FRAME, RATE, EnergyVad
 
 PREROLL = 0.3  # seconds of audio before the detected onset that the utterance includes
@@ -85,7 +90,8 @@ class StreamingRecognizer:
         utterance_end_ms: emit ``UtteranceEnd`` after this much time without words.
         max_final: the longest stretch of speech a final covers, in seconds (a final also
             covers the silence before its speech).
-        pool: where decoders come from (default: ``stream_pool``'s shared pool).
+        pool: where final decoders come from (default: ``stream_pool()``).
+        interim_pool: where interim decoders come from (default: ``interim_pool()``).
         timeout: seconds to wait for a decoder before ``PoolExhausted``.
 
     Example::
@@ -107,6 +113,7 @@ class StreamingRecognizer:
         interim_every: float = 1.0,
         max_final: float = 6.0,
         pool: DecoderPool | None = None,
+        interim_pool: DecoderPool | None = None,
         timeout: float | None = None,
     ) -> None:
         self.endpointing = endpointing_ms is not None
@@ -116,7 +123,8 @@ class StreamingRecognizer:
         self._utterance_end = None if utterance_end_ms is None else utterance_end_ms / 1000
         self._interim_every = round(interim_every * RATE)
         self._max_final = round(max_final * RATE)
-        self._pool = pool if pool is not None else shared_pool("stream")
+        self._pool = pool
+        self._interim_pool = interim_pool
         self._timeout = timeout
         self._vad = EnergyVad()
         self._audio = np.zeros(0, dtype=np.int16)
@@ -124,10 +132,10 @@ class StreamingRecognizer:
         self._cursor = 0  # samples received
         self._scanned = 0  # samples the VAD has looked at
         self._final_cursor = 0  # end of the last final
-        self._decoder: Any = None
-        self._cmn: str | None = None
+        self._interim: Any = None  # the interim decoder, while speech goes on
+        self._cmn: str | None = None  # the interim decoder's cepstral mean, between utterances
         self._utt_start = 0  # first sample of the open utterance
-        self._fed = 0  # samples given to the decoder
+        self._fed = 0  # samples given to the interim decoder
         self._active = False
         self._last_voice = 0
         self._last_interim = 0
@@ -142,8 +150,8 @@ class StreamingRecognizer:
 
     @property
     def holding_decoder(self) -> bool:
-        """Whether a decoder is borrowed right now (only while an utterance is open)."""
-        return self._decoder is not None
+        """Whether an interim decoder is borrowed right now (only while someone speaks)."""
+        return self._interim is not None
 
     # ------------------------------------------------------------------ public API
     def feed(self, pcm16k_mono: np.ndarray) -> list[StreamEvent]:
@@ -157,7 +165,7 @@ class StreamingRecognizer:
             self._scanned += FRAME
             frame = self._audio[frame_start - self._audio_start : self._scanned - self._audio_start]
             self._step(frame_start, self._vad.voiced(frame), events)
-        if self._active:
+        if self._interim is not None:
             self._sync(self._scanned)
         self._trim()
         return events
@@ -167,22 +175,15 @@ class StreamingRecognizer:
         end = self._cursor
         if end <= self._final_cursor:
             return []
-        words = self._end_utterance(end) if self._active else []
+        words = self._close_utterance(end) if self._active else []
         event = self._final(end, words, speech_final=False, from_finalize=True)
         self._scanned = end
         self._trim()
         return [event]
 
     def close(self) -> None:
-        """Give the decoder back to the pool (if one is held); the recognizer is done."""
-        if self._decoder is not None:
-            try:
-                self._decoder.end_utt()
-            except Exception:
-                self._pool.discard(self._decoder)
-            else:
-                self._pool.release(self._decoder)
-            self._decoder = None
+        """Give back the interim decoder (if one is held); the recognizer is done."""
+        self._release_interim()
         self._active = False
 
     def __enter__(self) -> StreamingRecognizer:
@@ -209,15 +210,15 @@ class StreamingRecognizer:
             return
         silence = now - self._last_voice
         if silence >= self._endpoint:
-            words = self._end_utterance(now)
+            words = self._close_utterance(now)
             speech_final = self.endpointing and bool(words)
             events.append(self._final(now, words, speech_final=speech_final))
             self._check_utterance_end(now, events)
         elif now - self._utt_start >= self._max_final:
             events.append(self._forced_final(now))
-        elif self.interim_results and now - self._last_interim >= self._interim_every:
+        elif self._interim is not None and now - self._last_interim >= self._interim_every:
             self._last_interim = now
-            events.append(self._interim(now))
+            events.append(self._interim_result(now))
 
     def _check_utterance_end(self, now: int, events: list[StreamEvent]) -> None:
         pending = self._pending_word_end
@@ -243,23 +244,26 @@ class StreamingRecognizer:
             from_finalize=from_finalize,
         )
 
-    def _interim(self, now: int) -> StreamResult:
+    def _interim_result(self, now: int) -> StreamResult:
         self._sync(now)
-        segments = self._decoder.seg() or []
-        words = to_words(segments, self._utt_start / RATE, now / RATE)
+        words = to_words(self._interim.seg() or [], self._utt_start / RATE, now / RATE)
         start = self._final_cursor
         return StreamResult(
             round(start / RATE, 3), round((now - start) / RATE, 3), tuple(words), is_final=False
         )
 
     def _forced_final(self, now: int) -> StreamResult:
-        """Cut a long stretch at its widest recent pause; re-decode what follows the cut."""
-        words = self._end_utterance(now, release=False)
+        """Cut a long stretch at its widest pause; what follows the cut is decoded again."""
+        words = self._decode(self._utt_start, now)
         cut = self._choose_cut(words, now)
         kept = [w for w in words if w.end * RATE <= cut]
         event = self._final(cut, kept, speech_final=False)
-        self._start_utterance(cut)
-        self._sync(now)
+        self._utt_start = cut
+        if self._interim is not None:  # restart the interim hypothesis at the cut
+            self._interim.end_utt()
+            self._interim.start_utt()
+            self._fed = cut
+            self._sync(now)
         return event
 
     @staticmethod
@@ -274,37 +278,52 @@ class StreamingRecognizer:
         _, middle = max(candidates)  # the widest pause; the later one on ties
         return min(now, round(middle * RATE / FRAME) * FRAME)
 
-    # ------------------------------------------------------------------ decoder plumbing
-    def _open(self, start: int) -> None:
-        self._decoder = self._pool.acquire(self._timeout)
-        if self._cmn is not None:
-            self._decoder.set_cmn(self._cmn)
-        self._active = True
-        self._start_utterance(start)
+    # ------------------------------------------------------------------ decoders
+    def _decode(self, start: int, end: int) -> list[Word]:
+        """The words of samples [start, end), decoded as one utterance by a borrowed decoder."""
+        pool = self._pool if self._pool is not None else stream_pool()
+        pcm = self._audio[start - self._audio_start : end - self._audio_start]
+        with pool.decoder(self._timeout) as decoder:
+            return decode_segment(decoder, pcm, start / RATE)
 
-    def _start_utterance(self, start: int) -> None:
+    def _open(self, start: int) -> None:
+        self._active = True
         self._utt_start = start
+        if not self.interim_results:
+            return
+        pool = self._interim_pool if self._interim_pool is not None else interim_pool()
+        self._interim = pool.acquire(self._timeout)
+        if self._cmn is not None:
+            self._interim.set_cmn(self._cmn)
+        self._interim.start_utt()
         self._fed = start
-        self._decoder.start_utt()
+
+    def _close_utterance(self, end: int) -> list[Word]:
+        """End the open utterance at sample ``end``: its words, from a whole decode."""
+        words = self._decode(self._utt_start, end)
+        self._release_interim()
+        self._active = False
+        return words
+
+    def _release_interim(self) -> None:
+        decoder, self._interim = self._interim, None
+        if decoder is None:
+            return
+        pool = self._interim_pool if self._interim_pool is not None else interim_pool()
+        try:
+            decoder.end_utt()
+            self._cmn = decoder.get_cmn()
+        except Exception:
+            pool.discard(decoder)
+        else:
+            pool.release(decoder)
 
     def _sync(self, until: int) -> None:
-        """Give the decoder the audio it has not seen, up to sample ``until``."""
+        """Give the interim decoder the audio it has not seen, up to sample ``until``."""
         if until > self._fed:
             chunk = self._audio[self._fed - self._audio_start : until - self._audio_start]
-            self._decoder.process_raw(chunk.astype("<i2").tobytes(), full_utt=False)
+            self._interim.process_raw(chunk.astype("<i2").tobytes(), full_utt=False)
             self._fed = until
-
-    def _end_utterance(self, end: int, *, release: bool = True) -> list[Word]:
-        """Close the open utterance at sample ``end``: its words (the decoder is returned)."""
-        self._sync(end)
-        self._decoder.end_utt()
-        words = to_words(self._decoder.seg() or [], self._utt_start / RATE, end / RATE)
-        if release:
-            self._cmn = self._decoder.get_cmn()
-            self._pool.release(self._decoder)
-            self._decoder = None
-            self._active = False
-        return words
 
     def _trim(self) -> None:
         """Forget audio that no utterance can need any more."""

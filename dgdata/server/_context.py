@@ -16,6 +16,7 @@ from dgdata.server._errors import ApiError, bad_request
 from dgdata.server.accounts import Bootstrap, bootstrap
 from dgdata.server.auth import Principal, authenticate
 from dgdata.server.faults import FaultInjector
+from dgdata.server.recognizer_processes import ProcessRecognizer
 from dgdata.server.store import Store
 
 __all__ = [
@@ -66,6 +67,12 @@ class ServerState:
         #: Hooks run after a reset (the demo seeder registers itself here).
         self.seeders: list[Callable[[ServerState], None]] = []
         self.boot: Bootstrap = bootstrap(store, api_key=settings.api_key)
+        #: Whole recordings are recognised in worker processes (see recognizer_processes).
+        self.recognizer = ProcessRecognizer(settings.decoders)
+
+    def close(self) -> None:
+        """Release what the state holds outside the database (the recogniser's workers)."""
+        self.recognizer.close()
 
     def seed(self) -> None:
         """Run the seeders (after start and after every reset)."""

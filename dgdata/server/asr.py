@@ -4,10 +4,17 @@
   seconds are cut in pauses and decoded piece by piece; pieces without sound are skipped.
 - ``StreamingRecognizer``: the same for a live stream fed chunk by chunk, with interim and final
   results, endpointing (``speech_final``), ``SpeechStarted`` and ``UtteranceEnd`` events.
-- ``DecoderPool`` / ``pool_stats()``: decoders are costly and single-threaded; every caller
-  borrows one from a bounded pool (``default_pool()``, ``os.cpu_count()`` decoders, for
-  recordings; ``stream_pool()``, twice that, for live streams, which hold one only while
-  someone speaks).
+- ``DecoderPool`` / ``pool_stats()``: decoders are costly (0.4 s, 95 MB) and single-threaded;
+  every caller borrows one from a bounded pool: ``default_pool()`` (``os.cpu_count()``
+  decoders) for recordings, ``stream_pool()`` (twice that) for live finals, borrowed only while
+  a final is decoded, ``interim_pool()`` (twice that, cheaper settings) for live interim
+  results, held only while someone speaks.
+
+pocketsphinx holds the GIL for the whole of each ``process_raw`` call: threads do not decode in
+parallel, and a recording's piece (up to ``MAX_SEGMENT`` seconds of audio, about a fifth of
+that in CPU time) blocks every other Python thread while it is decoded. A server that must stay
+responsive should run ``recognize`` in worker processes (it takes and returns plain picklable
+values); each process then has its own pools.
 
 Recognition is deterministic: the same samples give the same words whatever the pool's
 decoders did before. Example::
@@ -20,25 +27,27 @@ decoders did before. Example::
 
 from __future__ import annotations
 
-import os
-from typing import Any
-
 import numpy as np
 
 from ._asr_decoder import (
     DECODER_OPTIONS,
+    INTERIM_OPTIONS,
     DecoderPool,
     PoolExhausted,
     PoolStats,
     Word,
-    shared_pool,
-    to_words,
+    decode_segment,
+    default_pool,
+    interim_pool,
+    pool_stats,
+    stream_pool,
 )
 from ._asr_stream import SpeechStarted, StreamEvent, StreamingRecognizer, StreamResult, UtteranceEnd
-from ._asr_vad import is_silent, normalize_gain, split_points
+from ._asr_vad import is_silent, split_points
 
 __all__ = [
     "DECODER_OPTIONS",
+    "INTERIM_OPTIONS",
     "MAX_SEGMENT",
     "RATE",
     "DecoderPool",
@@ -52,6 +61,7 @@ __all__ = [
     "Word",
     "decode_segment",
     "default_pool",
+    "interim_pool",
     "pool_stats",
     "recognize",
     "stream_pool",
@@ -60,33 +70,6 @@ __all__ = [
 RATE = 16000
 MAX_SEGMENT = 20.0  # seconds decoded in one pocketsphinx utterance
 _MIN_SAMPLES = RATE // 10  # less than 100 ms holds no word
-
-
-def default_pool() -> DecoderPool:
-    """The process-wide pool for whole recordings (``os.cpu_count()`` decoders)."""
-    return shared_pool("default", os.cpu_count() or 1)
-
-
-def stream_pool() -> DecoderPool:
-    """The process-wide pool for live streams (``2 * os.cpu_count()`` decoders)."""
-    return shared_pool("stream", 2 * (os.cpu_count() or 1))
-
-
-def pool_stats() -> dict[str, PoolStats]:
-    """Snapshots of both process-wide pools, by name (``default``, ``stream``)."""
-    return {"default": default_pool().stats(), "stream": stream_pool().stats()}
-
-
-def decode_segment(decoder: Any, pcm: np.ndarray, offset: float) -> list[Word]:
-    """Decode one piece of audio as a single utterance; word times shifted by ``offset``.
-
-    The piece's level is normalised first (``normalize_gain``): quiet speech loses accuracy.
-    """
-    samples = normalize_gain(np.ascontiguousarray(pcm, dtype=np.int16))
-    decoder.start_utt()
-    decoder.process_raw(samples.astype("<i2").tobytes(), full_utt=True)
-    decoder.end_utt()
-    return to_words(decoder.seg() or [], offset, offset + len(samples) / RATE)
 
 
 def recognize(

@@ -103,6 +103,9 @@ def _finish(frames: np.ndarray, rate: int) -> DecodedAudio:
     count, channels = frames.shape
     if channels < 1 or channels > _MAX_CHANNELS:
         raise UnsupportedAudio(f"{channels} channels")
+    if count == 0:
+        raise UnsupportedAudio("no samples")
+    frames = np.nan_to_num(frames, nan=0.0, posinf=32767.0, neginf=-32768.0)
     stream = Resampler(rate, TARGET_RATE, channels)
     resampled = np.concatenate([stream.process(frames), stream.flush()])
     return DecodedAudio(to_int16(resampled), rate, channels, count / rate)
@@ -142,8 +145,6 @@ def _decode_container(data: bytes) -> DecodedAudio:
         frames, rate = soundfile.read(io.BytesIO(data), dtype="float64", always_2d=True)
     except Exception as error:  # libsndfile raises several types; all mean "cannot decode"
         raise UnsupportedAudio(f"libsndfile: {error}") from error
-    if len(frames) == 0:
-        raise UnsupportedAudio("no samples")
     return _finish(frames * 32768.0, int(rate))
 
 
@@ -264,6 +265,8 @@ class StreamDecoder:
         payload, self._pending = self._pending[:usable], self._pending[usable:]
         assert self._resampler is not None and self.channels is not None
         frames = decode_samples(payload, self._codec).reshape(-1, self.channels)
+        if self._codec.startswith("float"):
+            frames = np.nan_to_num(frames, nan=0.0, posinf=32767.0, neginf=-32768.0)
         self.frames_in += len(frames)
         return to_int16(self._resampler.process(frames))
 

@@ -40,7 +40,7 @@ LOCAL_STT_ENGINE = "pocketsphinx en-us"
 #: The name the local recogniser is listed under.
 LOCAL_STT_MODEL = "dgdata-local-pocketsphinx"
 #: The speech synthesiser behind every TTS voice of the local server.
-LOCAL_TTS_ENGINE = "dgdata local synthesiser"
+LOCAL_TTS_ENGINE = "flite (rms voice) or espeak-ng, whichever is installed"
 
 _LANGUAGES = ["en", "en-US"]
 

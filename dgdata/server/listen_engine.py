@@ -1,8 +1,9 @@
 """Prerecorded transcription for ``POST /v1/listen``: audio bytes in, the listen response out.
 
 Decoding is :func:`dgdata.server.audio.decode_audio`, recognition
-:func:`dgdata.server.asr.recognize` per channel (or on the mixdown), with decoders from the
-server's pool. Runs in a worker thread: every function here blocks.
+:func:`dgdata.server.asr.recognize` per channel (or on the mixdown), in the server's worker
+processes (:mod:`dgdata.server.recognizer_processes`: pocketsphinx holds the GIL while it
+decodes). Runs in a worker thread: every function here blocks.
 """
 
 from __future__ import annotations
@@ -15,6 +16,7 @@ from typing import Any
 from dgdata.server import asr, audio, catalog, text_summary, transcribe
 from dgdata.server.listen_options import ListenOptions, model_metadata
 from dgdata.server.live_engine import RecognizerBusy
+from dgdata.server.recognizer_processes import ProcessRecognizer
 
 __all__ = ["CORRUPT_AUDIO", "DECODER_WAIT", "SUMMARY_MODEL", "Transcribed", "UnsupportedAudio",
            "transcribe_media"]  # fmt: skip
@@ -50,8 +52,8 @@ def _decode(data: bytes, options: ListenOptions) -> audio.DecodedAudio:
             sample_rate=options.sample_rate,
             channels=options.channels,
         )
-    except audio.UnsupportedAudio as exc:
-        raise UnsupportedAudio(exc.detail or CORRUPT_AUDIO) from None
+    except audio.UnsupportedAudio:
+        raise UnsupportedAudio(CORRUPT_AUDIO) from None  # exc.detail is internal
 
 
 def _summarize(response: dict[str, Any], words: list[list[asr.Word]]) -> tuple[int, int]:
@@ -84,9 +86,9 @@ def transcribe_media(
     *,
     request_id: str,
     created: datetime,
-    pool: asr.DecoderPool,
+    recognizer: ProcessRecognizer,
 ) -> Transcribed:
-    """Transcribe a recording (blocking), each channel with a decoder borrowed from ``pool``.
+    """Transcribe a recording (blocking), each channel in a worker of ``recognizer``.
 
     Without ``multichannel`` the channels are mixed down and recognised once. With
     ``summarize`` the transcript also gets an extractive summary. Raises
@@ -102,7 +104,7 @@ def transcribe_media(
     words: list[list[asr.Word]] = []
     for lane in lanes:
         try:
-            words.append(asr.recognize(lane, pool=pool, timeout=DECODER_WAIT))
+            words.append(recognizer.recognize(lane, timeout=DECODER_WAIT))
         except asr.PoolExhausted as exc:
             raise RecognizerBusy(str(exc)) from None
     model_uuid, info = model_metadata(options.model)

@@ -128,6 +128,7 @@ class LocalServer:
         try:
             uvicorn.Server(self.config()).run(sockets=[self._sock])
         finally:
+            self.state.close()
             self._sock.close()
             self.store.close()
 
@@ -137,6 +138,7 @@ class LocalServer:
             self._server.should_exit = True
         if self._thread is not None:
             self._thread.join(timeout)
+        self.state.close()
         self._sock.close()
         self.store.close()
 

@@ -22,7 +22,10 @@ Two recognisers are compared, in the same run, on the same clips:
   utterance per clip, feature state reset per clip);
 - dgdata: ``dgdata.server.asr.recognize`` (tuned ``DECODER_OPTIONS``, gain normalisation, pause
   splitting), plus ``StreamingRecognizer`` fed 100 ms chunks of the clean sentences joined by
-  one-second pauses (WER of its finals).
+  one-second pauses, interim results on (WER of its finals; its CPU includes the interim
+  decoder's, so it is higher than ``recognize``'s).
+
+``--options '{"topn": 4}'`` runs dgdata with other decoder settings, to try a change.
 
 The process is pinned to one CPU (pocketsphinx decodes on one thread anyway) and CPU time is
 measured with ``time.process_time``; the real-time factor is CPU seconds per audio second.

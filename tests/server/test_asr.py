@@ -10,6 +10,7 @@ import pytest
 
 from dgdata.server._asr_vad import split_points
 from dgdata.server.asr import (
+    INTERIM_OPTIONS,
     DecoderPool,
     PoolExhausted,
     SpeechStarted,
@@ -23,6 +24,7 @@ from tests.server.audio_corpus import Clip, corpus_clips, corpus_wer, read_wav, 
 
 RATE = 16000
 POOL = DecoderPool(2)  # every test here shares two decoders (each costs ~0.4 s and ~95 MB)
+INTERIM = DecoderPool(1, options=INTERIM_OPTIONS)  # and one interim-result decoder
 
 
 def noise_gap(seconds: float, seed: int) -> np.ndarray:
@@ -178,7 +180,11 @@ def streamed() -> tuple[list[Clip], np.ndarray, list, StreamingRecognizer]:
     clips = list(corpus_clips()[10:14])
     pcm = conversation(clips, gap=1.3)
     recognizer = StreamingRecognizer(
-        endpointing_ms=300, interim_results=True, utterance_end_ms=1000, pool=POOL
+        endpointing_ms=300,
+        interim_results=True,
+        utterance_end_ms=1000,
+        pool=POOL,
+        interim_pool=INTERIM,
     )
     events = stream(recognizer, pcm)
     recognizer.close()
@@ -232,23 +238,40 @@ def test_stream_vad_events(streamed: tuple) -> None:
 
 
 def test_stream_holds_a_decoder_only_while_someone_speaks() -> None:
-    pool = DecoderPool(1)
-    recognizer = StreamingRecognizer(endpointing_ms=300, pool=pool)
+    interim = DecoderPool(1, options=INTERIM_OPTIONS)
+    recognizer = StreamingRecognizer(endpointing_ms=300, pool=POOL, interim_pool=interim)
     recognizer.feed(noise_gap(1.0, 3))
-    assert not recognizer.holding_decoder and pool.stats().created == 0
+    assert not recognizer.holding_decoder and interim.stats().created == 0
     clip = corpus_clips()[5]
     recognizer.feed(read_wav(clip.path)[: RATE // 2])
-    assert recognizer.holding_decoder and pool.stats().in_use == 1
+    assert recognizer.holding_decoder and interim.stats().in_use == 1
     events = recognizer.feed(np.concatenate([read_wav(clip.path)[RATE // 2 :], noise_gap(1, 4)]))
     assert any(isinstance(e, StreamResult) and e.speech_final for e in events)
-    assert not recognizer.holding_decoder and pool.stats().in_use == 0
+    assert not recognizer.holding_decoder and interim.stats().in_use == 0
+    assert POOL.stats().in_use == 0  # the final's decoder was only borrowed
     recognizer.close()
+
+
+def test_stream_without_interim_results_borrows_decoders_only_for_finals() -> None:
+    interim = DecoderPool(1, options=INTERIM_OPTIONS)
+    recognizer = StreamingRecognizer(
+        endpointing_ms=300, interim_results=False, pool=POOL, interim_pool=interim
+    )
+    clip = corpus_clips()[6]
+    events = stream(recognizer, np.concatenate([noise_gap(0.5, 1), read_wav(clip.path),
+                                                noise_gap(1.0, 2)]))  # fmt: skip
+    assert interim.stats().created == 0
+    assert all(e.is_final for e in events if isinstance(e, StreamResult))
+    spoken = [e for e in events if isinstance(e, StreamResult) and e.speech_final]
+    assert len(spoken) == 1 and wer(clip.text, text(spoken[0].words)) <= 0.1
 
 
 def test_finalize_flushes_pending_speech() -> None:
     clip = corpus_clips()[2]
     pcm = np.concatenate([noise_gap(0.3, 5), read_wav(clip.path)])
-    recognizer = StreamingRecognizer(endpointing_ms=300, interim_results=False, pool=POOL)
+    recognizer = StreamingRecognizer(
+        endpointing_ms=300, interim_results=False, pool=POOL, interim_pool=INTERIM
+    )
     events = [e for e in stream(recognizer, pcm[:-800]) if isinstance(e, StreamResult)]
     assert [e.from_finalize for e in events] == [True]  # the only final is the flushed one
     assert wer(clip.text, text(events[0].words)) <= 0.2
@@ -262,7 +285,7 @@ def test_long_speech_without_pauses_is_cut_between_words() -> None:
     clips = list(corpus_clips()[14:17])
     pcm = conversation(clips, gap=0.25)  # never quiet long enough for an endpoint
     recognizer = StreamingRecognizer(
-        endpointing_ms=None, interim_results=False, max_final=3.0, pool=POOL
+        endpointing_ms=None, interim_results=True, max_final=3.0, pool=POOL, interim_pool=INTERIM
     )
     results = finals(stream(recognizer, pcm))
     recognizer.close()

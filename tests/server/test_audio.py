@@ -122,6 +122,18 @@ def test_streamed_wav_with_unknown_data_size_is_read_to_the_end() -> None:
     assert audio.duration == pytest.approx(1.0)
 
 
+def test_wav_cut_short_in_its_data_gives_the_samples_that_are_there() -> None:
+    data = encode(tone(500.0, RATE, 1.0), RATE, format="WAV", subtype="PCM_16")
+    audio = decode_audio(data[: 44 + 2 * 8000 + 1])  # half the samples and half a sample more
+    assert audio.duration == pytest.approx(0.5)
+
+
+def test_non_finite_float_samples_become_silence_or_full_scale() -> None:
+    signal = np.array([0.5, np.nan, np.inf, -np.inf, -0.5], dtype=np.float32)
+    audio = decode_audio(encode(signal, RATE, format="WAV", subtype="FLOAT"))
+    assert audio.channel(0).tolist() == [16384, 0, 32767, -32768, -16384]
+
+
 @pytest.mark.parametrize(
     ("fmt", "subtype"), [("FLAC", "PCM_16"), ("OGG", "VORBIS"), ("AIFF", "PCM_16")]
 )
@@ -184,6 +196,7 @@ WAV = encode(tone(1000.0, 16000, 1.0), 16000, format="WAV", subtype="PCM_16")
         (b'{"url": "https://example.com/a.wav"}', {}),
         (FLAC[: len(FLAC) // 2], {}),
         (WAV[:30], {}),
+        (WAV[:44], {}),  # a header and no samples
         (b"RIFF\x24\x00\x00\x00WAVEfmt \x10\x00\x00\x00" + b"\x55" * 16 + b"data", {}),
         (bytes(np.random.default_rng(0).integers(0, 256, 5000, dtype=np.uint8)), {}),
         (b"\x00\x01" * 100, {"encoding": "linear16"}),  # raw audio needs a sample rate
@@ -191,7 +204,8 @@ WAV = encode(tone(1000.0, 16000, 1.0), 16000, format="WAV", subtype="PCM_16")
         (b"\x00", {"encoding": "linear16", "sample_rate": 16000}),  # not one whole sample
     ],
     ids=[
-        "empty", "text", "json", "truncated-flac", "truncated-wav", "bad-wav-format",
+        "empty", "text", "json", "truncated-flac", "truncated-wav", "header-only-wav",
+        "bad-wav-format",
         "random-bytes", "raw-no-rate", "unsupported-raw-encoding", "half-a-sample",
     ],
 )  # fmt: skip

@@ -183,3 +183,13 @@ def test_dgdata_serve_explains_a_busy_port() -> None:
         )
     assert result.returncode == 2
     assert "Pick another --port" in result.stderr
+
+
+def test_an_error_echoing_non_ascii_input_is_still_a_400(server: LocalServer) -> None:
+    response = requests.get(
+        f"{server.url}/v1/models", params={"include_outdated": "jä"}, headers=auth(server),
+        timeout=10,
+    )  # fmt: skip
+    assert response.status_code == 400
+    assert "include_outdated" in response.json()["err_msg"]
+    assert response.headers["dg-error"].isascii()

@@ -5,7 +5,7 @@ Every operation of ``tests/data/api/openapi.yml`` (Deepgram's OpenAPI descriptio
 invalid ones. Each response must not be a 5xx and, where the spec describes the response (status
 and media type), must match its schema, content type and headers.
 
-Two corrections to the spec are made before fuzzing, both ``oneOf`` that no value can satisfy:
+Corrections to the spec made before fuzzing. Two ``oneOf`` that no value can satisfy:
 
 * ``ErrorResponse`` is a ``oneOf`` of a string and two objects whose properties are all optional,
   so *every* JSON object matches both object branches and no error body can pass (the real API's
@@ -14,7 +14,16 @@ Two corrections to the spec are made before fuzzing, both ``oneOf`` that no valu
   OpenAI, Anthropic, Google or Groq model matches two branches (the docs' own ``gpt-5`` example
   fails).
 
-Both are read as the ``anyOf`` they were meant to be.
+Both are read as the ``anyOf`` they were meant to be. And two responses described wrongly:
+
+* ``POST /v1/listen``'s 400 is given the *transcript* schema; it is read as ``ErrorResponse``
+  like every other operation's 400;
+* ``POST /v1/speak`` (and ``/v2/speak`` without a callback) answer with audio bytes, as the real
+  API does (see the speak fixtures in ``tests/data/real``), not JSON: ``audio/*`` and
+  ``application/octet-stream`` are added to their 200 media types.
+
+Generated ``{"url": ...}`` bodies make the server fetch made-up hosts; the fetch timeout is cut
+to keep DNS failures fast.
 
 ``status_code_conformance`` is not checked: the spec documents only 200 and 400 for almost every
 operation, while the real API (and so this server) also answers 401, 403 and 404.
@@ -42,6 +51,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
+from dgdata.server import listen_sources
 from dgdata.server.runner import LocalServer
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "api" / "openapi.yml"
@@ -53,6 +63,13 @@ def load_spec() -> dict[str, Any]:
     schemas = spec["components"]["schemas"]
     for name in ("ErrorResponse", "AgentThinkModelsV1ResponseModelsItems"):
         schemas[name]["anyOf"] = schemas[name].pop("oneOf")
+    listen_400 = spec["paths"]["/v1/listen"]["post"]["responses"]["400"]["content"]
+    listen_400["application/json"]["schema"] = {"$ref": "#/components/schemas/ErrorResponse"}
+    audio = {"schema": {"type": "string", "format": "binary"}}
+    for path in ("/v1/speak", "/v2/speak"):
+        content = spec["paths"][path]["post"]["responses"]["200"]["content"]
+        content["audio/*"] = audio
+        content["application/octet-stream"] = audio
     return spec
 
 
@@ -74,8 +91,10 @@ _KEEP_GENERATED = {
 
 @pytest.fixture(scope="module")
 def fuzz_server() -> Iterator[LocalServer]:
-    with LocalServer(demo=True, decoders=1) as server:
-        yield server
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(listen_sources, "FETCH_TIMEOUT", (0.5, 2.0))
+        with LocalServer(demo=True, decoders=1) as server:
+            yield server
 
 
 def real_ids(server: LocalServer) -> dict[str, str]:

@@ -44,7 +44,7 @@ from dgdata.server.listen_sources import (
     read_body,
     read_json_body,
 )
-from dgdata.server.live_engine import RecognizerBusy, decoder_pool
+from dgdata.server.live_engine import RecognizerBusy
 from dgdata.server.pricing import listen_cost, read_cost
 from dgdata.server.speech_usage import Call, start_call
 
@@ -92,7 +92,7 @@ def _run(media: bytes, options: ListenOptions, call: Call) -> Transcribed:
             options,
             request_id=call.request_id,
             created=call.created,
-            pool=decoder_pool(state, state.settings.decoders),
+            recognizer=state.recognizer,
         )
     except UnsupportedAudio:
         raise bad_request(CORRUPT_AUDIO) from None

@@ -1,0 +1,111 @@
+"""Whole recordings are recognised in worker processes, so the server stays responsive.
+
+pocketsphinx holds the GIL while it decodes; in a thread, a long recording would stall the event
+loop (and every live stream) until it finished.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import subprocess
+import sys
+import threading
+import time
+from concurrent.futures.process import BrokenProcessPool
+from pathlib import Path
+
+import numpy as np
+import pytest
+import requests
+
+from dgdata import Deepgram
+from dgdata.server.recognizer_processes import ProcessRecognizer
+from dgdata.server.runner import LocalServer
+from tests.server.audio_corpus import read_wav, synthesize_one, wer, write_wav
+
+TEXT = "the doctor said i should drink more water every day"
+
+
+@pytest.fixture(scope="module")
+def long_clip(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """About 25 s of speech: one sentence eight times, with pauses."""
+    directory = tmp_path_factory.mktemp("long")
+    sentence = read_wav(synthesize_one(TEXT, directory / "one.wav").path)
+    pause = np.zeros(8000, dtype=np.int16)
+    return write_wav(directory / "long.wav", np.concatenate([sentence, pause] * 8), 16000)
+
+
+def test_the_server_answers_while_a_long_recording_is_recognised(long_clip: Path) -> None:
+    with LocalServer(decoders=1) as server, Deepgram(api_key=server.api_key,
+                                                     api_url=server.url) as dg:  # fmt: skip
+        server.state.recognizer.worker_pids()  # start the worker first: time only the decode
+        result: dict = {}
+        worker = threading.Thread(
+            target=lambda: result.update(dg.transcription.prerecorded(long_clip))
+        )
+        started = time.monotonic()
+        worker.start()
+        slowest = 0.0
+        while worker.is_alive():
+            asked = time.monotonic()
+            requests.get(server.url + "/_dgdata/health", timeout=10)
+            slowest = max(slowest, time.monotonic() - asked)
+            time.sleep(0.02)
+        took = time.monotonic() - started
+    transcript = result["results"]["channels"][0]["alternatives"][0]["transcript"]
+    assert wer(" ".join([TEXT] * 8), transcript) <= 0.1
+    assert took > 1.0, "the recording takes long enough to show a stall"
+    assert slowest < 0.5, f"a health check waited {slowest:.2f} s during recognition"
+
+
+def test_workers_are_other_processes_and_stop_with_the_recogniser() -> None:
+    recognizer = ProcessRecognizer(2)
+    pids = recognizer.worker_pids()
+    assert pids and os.getpid() not in pids
+    recognizer.close()
+    with pytest.raises(RuntimeError, match="closed"):
+        recognizer.recognize(np.zeros(16000, dtype=np.int16))
+
+
+SCRIPT = """
+import dgdata
+from dgdata.server.runner import LocalServer
+
+print("script body runs")
+with LocalServer() as server:
+    dg = dgdata.Deepgram(api_key=server.api_key, api_url=server.url)
+    words = dg.transcription.prerecorded({clip!r})["results"]["channels"][0]["alternatives"][0]
+    print("TRANSCRIPT", words["transcript"], "THREADS", server.state.recognizer.in_threads)
+"""
+
+
+def test_a_script_without_a_main_guard_is_not_run_again_by_the_workers(tmp_path: Path) -> None:
+    clip = synthesize_one("my phone battery is almost empty", tmp_path / "clip.wav").path
+    script = tmp_path / "user_script.py"
+    script.write_text(SCRIPT.format(clip=str(clip)))
+    result = subprocess.run([sys.executable, str(script)], capture_output=True, text=True,
+                            timeout=120, cwd=tmp_path)  # fmt: skip
+    assert result.returncode == 0, result.stderr
+    assert result.stdout.count("script body runs") == 1, "the workers did not re-run the script"
+    assert "THREADS False" in result.stdout, "recognition ran in worker processes"
+    transcript = result.stdout.split("TRANSCRIPT", 1)[1].split("THREADS")[0]
+    assert wer("my phone battery is almost empty", transcript) <= 0.2
+    assert "Traceback" not in result.stderr
+
+
+def test_workers_that_cannot_start_fall_back_to_threads_with_a_warning(
+    monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture
+) -> None:
+    def broken(*args: object) -> object:
+        raise BrokenProcessPool("workers died")
+
+    clip = read_wav(Path(__file__).parents[2] / "dgdata" / "data" / "samples" / "hello.wav")
+    recognizer = ProcessRecognizer(1)
+    monkeypatch.setattr(recognizer, "_submit", broken)
+    with caplog.at_level(logging.WARNING, logger="dgdata.server"):
+        words = recognizer.recognize(clip)
+    assert recognizer.in_threads
+    assert [w.word for w in words][:2] == ["hello", "this"]
+    assert "__main__" in caplog.text
+    recognizer.close()
