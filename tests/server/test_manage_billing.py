@@ -11,7 +11,7 @@ from dgdata import Deepgram
 from dgdata.frames.billing import billing_breakdown
 from dgdata.server.runner import LocalServer
 from dgdata.server.store import new_id
-from tests.server.test_manage_common import add_person, assert_error, raw, record
+from tests.server.manage_common import add_person, assert_error, raw, record
 
 pytestmark = pytest.mark.integration
 

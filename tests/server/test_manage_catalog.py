@@ -11,7 +11,7 @@ from dgdata.frames.account import credentials as credentials_frame
 from dgdata.frames.catalog import agent_variables, agents, models
 from dgdata.server import catalog
 from dgdata.server.runner import LocalServer
-from tests.server.test_manage_common import add_person, assert_error, raw
+from tests.server.manage_common import add_person, assert_error, raw
 
 pytestmark = pytest.mark.integration
 

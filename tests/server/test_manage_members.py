@@ -6,7 +6,7 @@ import pytest
 
 from dgdata import Deepgram
 from dgdata.server.runner import LocalServer
-from tests.server.test_manage_common import add_person, assert_error, raw
+from tests.server.manage_common import add_person, assert_error, raw
 
 pytestmark = pytest.mark.integration
 

@@ -18,7 +18,7 @@ import pytest
 from dgdata.server import catalog
 from dgdata.server.runner import LocalServer
 from dgdata.server.store import new_id
-from tests.server.test_manage_common import raw, record, spec_validator
+from tests.server.manage_common import raw, record, spec_validator
 
 pytestmark = pytest.mark.integration
 
@@ -203,7 +203,7 @@ def test_the_answer_matches_the_spec(
     query: dict[str, Any],
     body: Any,
 ) -> None:
-    from tests.server.test_manage_common import add_person
+    from tests.server.manage_common import add_person
 
     def make_person() -> str:
         return add_person(server, "member")[0]

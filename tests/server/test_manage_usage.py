@@ -18,7 +18,7 @@ from dgdata.server import catalog
 from dgdata.server.accounts import create_key
 from dgdata.server.runner import LocalServer
 from dgdata.server.usage_log import UsageRecord
-from tests.server.test_manage_common import assert_error, raw, record
+from tests.server.manage_common import assert_error, raw, record
 
 pytestmark = pytest.mark.integration
 
