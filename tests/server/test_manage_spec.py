@@ -22,8 +22,6 @@ from tests.server.manage_common import raw, record, spec_validator
 
 pytestmark = pytest.mark.integration
 
-pytest.importorskip("jsonschema")
-pytest.importorskip("yaml")
 
 
 @pytest.fixture
