@@ -23,7 +23,6 @@ from tests.server.manage_common import raw, record, spec_validator
 pytestmark = pytest.mark.integration
 
 
-
 @pytest.fixture
 def world(server: LocalServer) -> dict[str, Any]:
     """One of everything: requests (ok and failed), a balance, a purchase, a key, credentials,

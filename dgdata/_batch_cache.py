@@ -1,0 +1,117 @@
+"""The batch transcription cache: one JSON file per (audio content, options), written atomically.
+
+A transcript is stored under a key made of the audio file's SHA-256 and the *canonical* options
+(keys sorted, booleans and numbers as the API's query would spell them, ``None`` dropped), so a
+renamed or moved file is still found, and different options never share an entry.
+
+Every entry is written to a temporary file in the same directory, flushed to disk, then renamed
+over its final name (``os.replace``, atomic on POSIX and Windows): a batch killed at any moment,
+``kill -9`` included, leaves either the whole entry or none of it. Leftover temporary files are
+invisible to readers and swept when the cache is opened. An entry that cannot be read (truncated
+by a disk failure, edited by hand) counts as missing, so the file is simply transcribed again.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any, BinaryIO
+
+__all__ = ["TranscriptCache", "canonical_options", "file_sha256"]
+
+_CHUNK = 1024 * 1024
+_TMP_SUFFIX = ".partial"
+
+
+def file_sha256(source: str | os.PathLike[str] | BinaryIO) -> str:
+    """The SHA-256 of a file's content, read in 1 MiB chunks (never whole into memory)."""
+    digest = hashlib.sha256()
+    if isinstance(source, (str, os.PathLike)):
+        with open(source, "rb") as handle:
+            for chunk in iter(lambda: handle.read(_CHUNK), b""):
+                digest.update(chunk)
+    else:
+        for chunk in iter(lambda: source.read(_CHUNK), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def _query_value(value: Any) -> Any:
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, (int, float)):
+        return format(value, "g") if isinstance(value, float) else str(value)
+    if isinstance(value, (list, tuple)):
+        return [_query_value(v) for v in value]
+    return str(value)
+
+
+def canonical_options(options: Mapping[str, Any] | None) -> str:
+    """The options as the canonical text a cache key is built from.
+
+    ``{"smart_format": True, "model": "nova-3"}`` and ``{"model": "nova-3", "smart_format":
+    "true"}`` are the same request, so they give the same text; ``None`` values are dropped, and
+    the order of a list (``keywords``) is kept, since it is sent in that order.
+    """
+    cleaned = {str(k): _query_value(v) for k, v in (options or {}).items() if v is not None}
+    return json.dumps(cleaned, sort_keys=True, separators=(",", ":"))
+
+
+class TranscriptCache:
+    """Finished transcripts on disk, keyed by audio content and options."""
+
+    def __init__(self, directory: str | os.PathLike[str]) -> None:
+        self.directory = Path(directory)
+        self.directory.mkdir(parents=True, exist_ok=True)
+        for leftover in self.directory.glob(f"*/*{_TMP_SUFFIX}"):  # from a killed writer
+            leftover.unlink(missing_ok=True)
+
+    def __repr__(self) -> str:
+        return f"TranscriptCache({str(self.directory)!r})"
+
+    @staticmethod
+    def key(audio_sha256: str, options: Mapping[str, Any] | None) -> str:
+        """The entry key of an audio content hash with these options."""
+        text = f"{audio_sha256}\n{canonical_options(options)}"
+        return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+    def path(self, key: str) -> Path:
+        """Where an entry lives (sharded by its first two hex digits)."""
+        return self.directory / key[:2] / f"{key}.json"
+
+    def get(self, key: str) -> dict[str, Any] | None:
+        """The stored response, or None when there is none (or it cannot be read)."""
+        try:
+            with open(self.path(key), encoding="utf-8") as handle:
+                value = json.load(handle)
+        except (OSError, ValueError):
+            return None
+        return value if isinstance(value, dict) else None
+
+    def __contains__(self, key: object) -> bool:
+        return isinstance(key, str) and self.get(key) is not None
+
+    def put(self, key: str, response: Mapping[str, Any]) -> Path:
+        """Store a response atomically; returns the entry's path."""
+        target = self.path(key)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        descriptor, temporary = tempfile.mkstemp(
+            dir=target.parent, prefix=f"{key}.", suffix=_TMP_SUFFIX
+        )
+        try:
+            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
+                json.dump(response, handle, separators=(",", ":"))
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(temporary, target)
+        except BaseException:
+            Path(temporary).unlink(missing_ok=True)
+            raise
+        return target
+
+    def __len__(self) -> int:
+        return sum(1 for _ in self.directory.glob("*/*.json"))
