@@ -19,19 +19,33 @@ from dgdata._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from dgdata import errors, frames
+    from dgdata.batch import BatchResult, transcribe_folder, transcribe_many
     from dgdata.client import Deepgram
     from dgdata.live import LiveTranscription
     from dgdata.transcript import Transcript
 
 # public name -> module that defines it
 _LAZY = {
+    "BatchResult": "dgdata.batch",
+    "transcribe_folder": "dgdata.batch",
+    "transcribe_many": "dgdata.batch",
     "Deepgram": "dgdata.client",
     "LiveTranscription": "dgdata.live",
     "Transcript": "dgdata.transcript",
 }
-_SUBMODULES = {"errors", "frames", "aio", "plots"}
+_SUBMODULES = {"errors", "frames", "aio", "plots", "batch"}
 
-__all__ = ["Deepgram", "LiveTranscription", "Transcript", "__version__", "errors", "frames"]
+__all__ = [
+    "BatchResult",
+    "Deepgram",
+    "LiveTranscription",
+    "Transcript",
+    "__version__",
+    "errors",
+    "frames",
+    "transcribe_folder",
+    "transcribe_many",
+]
 
 
 def __getattr__(name: str) -> Any:

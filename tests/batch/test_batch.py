@@ -1,0 +1,137 @@
+"""Batch transcription against the local server: rows for every file, cache, shared 429 pause."""
+
+from __future__ import annotations
+
+import shutil
+import time
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import pytest
+
+from dgdata import Deepgram
+from dgdata.batch import RateLimiter, transcribe_folder, transcribe_many
+from dgdata.server.runner import LocalServer
+
+SAMPLES = Path(__file__).resolve().parents[2] / "dgdata" / "data" / "samples"
+
+
+@pytest.fixture(scope="module")
+def module_server() -> Iterator[LocalServer]:
+    with LocalServer() as server:
+        yield server
+
+
+@pytest.fixture
+def server(module_server: LocalServer) -> LocalServer:
+    module_server.reset()
+    return module_server
+
+
+@pytest.fixture
+def dg(server: LocalServer) -> Iterator[Deepgram]:
+    with Deepgram(api_key=server.api_key, api_url=server.url, max_retries=0) as client:
+        yield client
+
+
+@pytest.fixture
+def folder(tmp_path: Path) -> Path:
+    calls = tmp_path / "calls"
+    (calls / "day2").mkdir(parents=True)
+    shutil.copy(SAMPLES / "hello.wav", calls / "hello.wav")
+    shutil.copy(SAMPLES / "callback.wav", calls / "day2" / "callback.wav")
+    shutil.copy(SAMPLES / "students.wav", calls / "day2" / "students.wav")
+    (calls / "empty.wav").write_bytes(b"")
+    (calls / "notes.txt").write_text("not a recording")
+    (calls / ".hidden.wav").write_bytes(b"RIFF")
+    return calls
+
+
+def sent(server: LocalServer) -> int:
+    row = server.store.one("SELECT count(*) FROM requests WHERE endpoint = 'listen'")
+    return int(row[0]) if row else 0
+
+
+def test_every_file_gives_a_row_and_bad_files_are_error_rows(
+    dg: Deepgram, server: LocalServer, folder: Path, tmp_path: Path
+) -> None:
+    result = transcribe_folder(dg, folder, cache_dir=tmp_path / "cache", progress=False)
+    rows = result.transcripts.set_index("path")
+    assert len(rows) == 5, "hidden files are skipped, nothing else"
+    assert rows.loc[str(folder / "hello.wav"), "text"] == "hello this is a speech test"
+    assert rows.loc[str(folder / "day2" / "students.wav"), "duration"] > 2
+    assert set(result.errors["error_type"]) == {"ValueError"}
+    assert "empty" in rows.loc[str(folder / "empty.wav"), "error"]
+    assert "not a recording" in rows.loc[str(folder / "notes.txt"), "error"]
+    assert set(result.words["source"]) == {
+        str(p) for p in folder.rglob("[!.]*.wav") if p.stat().st_size
+    }
+    assert sent(server) == 3
+    assert str(result.transcripts.dtypes["duration"]) == "Float64"
+
+
+def test_a_rerun_sends_nothing_and_new_options_send_again(
+    dg: Deepgram, server: LocalServer, folder: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    first = transcribe_folder(dg, folder, "**/*.wav", cache_dir=cache, progress=False)
+    again = transcribe_folder(dg, folder, "**/*.wav", cache_dir=cache, progress=False)
+    assert sent(server) == 3
+    good = again.transcripts[again.transcripts["error"].isna()]
+    assert good["cached"].all() and list(good["text"]) == list(
+        first.transcripts[first.transcripts["error"].isna()]["text"]
+    )
+    transcribe_folder(
+        dg, folder, "**/*.wav", {"smart_format": True}, cache_dir=cache, progress=False
+    )
+    assert sent(server) == 6
+
+
+def test_429s_and_500s_pause_and_retry_until_each_file_is_done_once(
+    dg: Deepgram, server: LocalServer, folder: Path
+) -> None:
+    server.inject(status=429, retry_after=0.3, times=2, path="/v1/listen")
+    server.inject(status=500, times=1, path="/v1/listen")
+    started = time.monotonic()
+    result = transcribe_folder(
+        dg, folder, "**/*.wav", cache_dir=None, concurrency=3, progress=False
+    )
+    assert time.monotonic() - started >= 0.3, "the Retry-After pause was honoured"
+    done = result.transcripts[result.transcripts["error"].isna()]
+    assert len(done) == 3 and done["attempts"].max() >= 2
+    ids = server.store.query("SELECT request_id FROM requests WHERE endpoint = 'listen'")
+    assert {r[0] for r in ids} == set(done["request_id"]), "each file succeeded exactly once"
+
+
+def test_a_given_executor_is_used_and_left_open(dg: Deepgram, folder: Path) -> None:
+    with ThreadPoolExecutor(2) as pool:
+        result = transcribe_many(
+            dg, sorted(folder.rglob("[!.]*.wav"))[:2], executor=pool, cache_dir=None, progress=False
+        )
+        assert pool.submit(lambda: 1).result() == 1
+    assert result.transcripts["error"].isna().all()
+
+
+def test_progress_is_shown_unless_turned_off(
+    dg: Deepgram, folder: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    transcribe_many(dg, [folder / "hello.wav"], cache_dir=None, progress=True)
+    assert "1/1" in capsys.readouterr().err
+    transcribe_many(dg, [folder / "hello.wav"], cache_dir=None, progress=False)
+    assert capsys.readouterr().err == ""
+
+
+def test_a_missing_folder_is_a_clear_error(dg: Deepgram, tmp_path: Path) -> None:
+    with pytest.raises(NotADirectoryError, match="not a folder"):
+        transcribe_folder(dg, tmp_path / "nowhere")
+
+
+def test_the_rate_limiter_holds_everyone_for_the_longest_pause() -> None:
+    now = [100.0]
+    limiter = RateLimiter(clock=lambda: now[0])
+    limiter.pause(2)
+    limiter.pause(1)
+    assert limiter.remaining() == 2
+    now[0] += 2.5
+    assert limiter.remaining() == 0
