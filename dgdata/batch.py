@@ -205,12 +205,9 @@ def _transcribe_one(
             break
         else:
             outcome.transcript = dict(transcript)
-            outcome.error_type = outcome.error = outcome.status = None
             if cache is not None:
                 cache.put(key, outcome.transcript)
             return outcome
-        outcome.error_type, outcome.error = type(failure).__name__, str(failure)
-        outcome.status = getattr(failure, "status", None)
     outcome.error_type, outcome.error = type(failure).__name__, str(failure)
     outcome.status = getattr(failure, "status", None)
     return outcome

@@ -12,7 +12,8 @@ from typing import Any
 from starlette.requests import HTTPConnection, Request
 from starlette.responses import JSONResponse
 
-from dgdata.server._errors import ApiError, bad_request
+from dgdata.server._asr_decoder import DecoderPool
+from dgdata.server._errors import bad_request, query_error
 from dgdata.server.accounts import Bootstrap, bootstrap
 from dgdata.server.auth import Principal, authenticate
 from dgdata.server.faults import FaultInjector
@@ -29,7 +30,6 @@ __all__ = [
     "query_bool",
     "query_float",
     "query_int",
-    "query_list",
     "request_id",
     "server_state",
 ]
@@ -69,6 +69,8 @@ class ServerState:
         self.boot: Bootstrap = bootstrap(store, api_key=settings.api_key)
         #: Whole recordings are recognised in worker processes (see recognizer_processes).
         self.recognizer = ProcessRecognizer(settings.decoders)
+        #: Live streams decode in-process, with decoders (made on demand) from this pool.
+        self.live_decoders = DecoderPool(settings.decoders)
 
     def close(self) -> None:
         """Release what the state holds outside the database (the recogniser's workers)."""
@@ -142,11 +144,6 @@ _TRUE = {"true", "1", "yes"}
 _FALSE = {"false", "0", "no"}
 
 
-def query_list(conn: HTTPConnection, name: str) -> list[str]:
-    """Every value of a repeatable query parameter (``tag=a&tag=b``)."""
-    return [v for v in conn.query_params.getlist(name) if v != ""]
-
-
 def query_bool(conn: HTTPConnection, name: str) -> bool | None:
     """A boolean query parameter; None when absent; 400 when not a boolean."""
     value = conn.query_params.get(name)
@@ -156,11 +153,7 @@ def query_bool(conn: HTTPConnection, name: str) -> bool | None:
         return True
     if value.lower() in _FALSE:
         return False
-    raise ApiError(
-        400,
-        "INVALID_QUERY_PARAMETER",
-        f"Invalid query string: {name} must be a boolean (true or false), not {value!r}.",
-    )
+    raise query_error(f"{name} must be a boolean (true or false), not {value!r}.")
 
 
 def query_float(conn: HTTPConnection, name: str, default: float | None = None) -> float | None:
@@ -171,11 +164,7 @@ def query_float(conn: HTTPConnection, name: str, default: float | None = None) -
     try:
         return float(value)
     except ValueError:
-        raise ApiError(
-            400,
-            "INVALID_QUERY_PARAMETER",
-            f"Invalid query string: {name} must be a number, not {value!r}.",
-        ) from None
+        raise query_error(f"{name} must be a number, not {value!r}.") from None
 
 
 def query_int(
@@ -196,9 +185,5 @@ def query_int(
         or (high is not None and number > high)
     ):
         bounds = f" between {low} and {high}" if low is not None and high is not None else ""
-        raise ApiError(
-            400,
-            "INVALID_QUERY_PARAMETER",
-            f"Invalid query string: {name} must be a whole number{bounds}.",
-        )
+        raise query_error(f"{name} must be a whole number{bounds}.")
     return int(number)

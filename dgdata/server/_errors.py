@@ -10,6 +10,7 @@ __all__ = [
     "bad_request",
     "forbidden",
     "not_found",
+    "query_error",
     "unauthorized",
 ]
 
@@ -41,6 +42,11 @@ class ApiError(Exception):
 def bad_request(message: str, err_code: str = "Bad Request") -> ApiError:
     """400, the real API's ``{"err_code": "Bad Request", ...}`` form by default."""
     return ApiError(400, err_code, message)
+
+
+def query_error(message: str) -> ApiError:
+    """The real API's 400 for a bad query parameter (``Invalid query string: ...``)."""
+    return ApiError(400, "INVALID_QUERY_PARAMETER", f"Invalid query string: {message}")
 
 
 def unauthorized() -> ApiError:

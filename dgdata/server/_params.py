@@ -13,7 +13,7 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from dgdata.server._errors import ApiError, bad_request
+from dgdata.server._errors import bad_request, query_error
 
 __all__ = [
     "DEPLOYMENTS",
@@ -25,7 +25,6 @@ __all__ = [
     "parse_date",
     "parse_moment",
     "query_enum",
-    "query_error",
     "query_strings",
 ]
 
@@ -34,11 +33,6 @@ ENDPOINTS = ("listen", "read", "speak", "agent")
 METHODS = ("sync", "async", "streaming")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
-
-
-def query_error(message: str) -> ApiError:
-    """The 400 of a bad query parameter."""
-    return ApiError(400, "INVALID_QUERY_PARAMETER", f"Invalid query string: {message}")
 
 
 def query_enum(conn: HTTPConnection, name: str, choices: Sequence[str]) -> str | None:

@@ -25,6 +25,8 @@ from dgdata.server.store import Store, digest, iso, loads, utcnow
 
 __all__ = ["Principal", "authenticate", "credential_from_subprotocols", "issue_grant"]
 
+_MANAGE_NEEDS_A_KEY = "Temporary tokens only work with the listen, speak and read APIs."
+
 
 @dataclass(frozen=True)
 class Principal:
@@ -49,8 +51,7 @@ class Principal:
 
     def require(self, store: Store, project_id: str, role: str = "member") -> None:
         """Raise unless the caller has at least ``role`` in the project (404 if not in it)."""
-        if self.bearer:
-            raise forbidden("Temporary tokens only work with the listen, speak and read APIs.")
+        self.require_manage()
         have = self.role_in(store, project_id)
         if have is None:
             if store.one("SELECT 1 FROM projects WHERE project_id = ?", (project_id,)) is None:
@@ -62,7 +63,7 @@ class Principal:
     def require_manage(self) -> None:
         """Raise for a grant token, which the manage APIs do not accept."""
         if self.bearer:
-            raise forbidden("Temporary tokens only work with the listen, speak and read APIs.")
+            raise forbidden(_MANAGE_NEEDS_A_KEY)
 
 
 def _principal_for_key(store: Store, api_key_id: str, *, bearer: bool) -> Principal:
@@ -108,7 +109,7 @@ def authenticate(
         if row is None or row["expires"] <= iso(utcnow()):
             raise unauthorized()
         if not allow_bearer:
-            raise forbidden("Temporary tokens only work with the listen, speak and read APIs.")
+            raise forbidden(_MANAGE_NEEDS_A_KEY)
         return _principal_for_key(store, str(row["api_key_id"]), bearer=True)
     raise unauthorized()
 

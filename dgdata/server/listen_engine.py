@@ -22,7 +22,7 @@ __all__ = ["CORRUPT_AUDIO", "DECODER_WAIT", "SUMMARY_MODEL", "Transcribed", "Uns
            "transcribe_media"]  # fmt: skip
 
 #: The real API's message for audio it cannot decode.
-CORRUPT_AUDIO = "Bad Request: failed to process audio: corrupt or unsupported data"
+CORRUPT_AUDIO = audio.ERR_MSG
 #: Seconds a request waits for a free decoder.
 DECODER_WAIT = 60.0
 #: The local summariser, as ``summary_info`` names it (see :mod:`dgdata.server.text_summary`).

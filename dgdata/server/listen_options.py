@@ -23,7 +23,7 @@ from urllib.parse import urlsplit
 from starlette.datastructures import QueryParams
 
 from dgdata.server import catalog
-from dgdata.server._errors import ApiError
+from dgdata.server._errors import ApiError, query_error
 
 __all__ = [
     "LIVE_ENCODINGS",
@@ -31,7 +31,6 @@ __all__ = [
     "ListenOptions",
     "model_metadata",
     "parse_listen_options",
-    "query_error",
 ]
 
 #: Encodings ``/v1/listen`` takes (REST; the socket also takes linear32, alaw and ogg-opus).
@@ -67,11 +66,6 @@ _DOMAINS = (
 _WHISPER_SIZES = ("tiny", "base", "small", "medium", "large")
 _DEFAULT_MODEL = "base"
 _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}\Z")
-
-
-def query_error(message: str) -> ApiError:
-    """The real API's 400 for a bad query parameter."""
-    return ApiError(400, "INVALID_QUERY_PARAMETER", f"Invalid query string: {message}")
 
 
 def known_model(name: str) -> bool:

@@ -9,15 +9,13 @@
   :class:`Hypothesis` (interim or final results), :class:`SpeechStart` and
   :class:`UtteranceEndEvent` out, from :class:`dgdata.server.asr.StreamingRecognizer`.
 
-Decoders come from one bounded pool per server (:func:`decoder_pool`, ``settings.decoders``
-decoders shared by prerecorded and live requests). A recogniser that cannot get one within its
-timeout raises :class:`RecognizerBusy`.
+Decoders come from the server's bounded pool for live streams (``ServerState.live_decoders``,
+``settings.decoders`` decoders; whole recordings use worker processes instead). A recogniser that
+cannot get one within its timeout raises :class:`RecognizerBusy`.
 """
 
 from __future__ import annotations
 
-import threading
-import weakref
 from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any, Protocol
@@ -36,7 +34,6 @@ __all__ = [
     "SpeechStart",
     "StreamAudio",
     "UtteranceEndEvent",
-    "decoder_pool",
     "open_audio",
     "open_recognizer",
 ]
@@ -93,19 +90,6 @@ class ChannelRecognizer(Protocol):
     def finalize(self) -> list[Event]: ...
 
     def close(self) -> None: ...
-
-
-_pools: weakref.WeakKeyDictionary[Any, asr.DecoderPool] = weakref.WeakKeyDictionary()
-_pools_lock = threading.Lock()
-
-
-def decoder_pool(owner: Any, size: int) -> asr.DecoderPool:
-    """The decoder pool of one server (``owner``, its state): ``size`` decoders at most."""
-    with _pools_lock:
-        pool = _pools.get(owner)
-        if pool is None:
-            pool = _pools[owner] = asr.DecoderPool(size)
-        return pool
 
 
 # --------------------------------------------------------------------------- audio

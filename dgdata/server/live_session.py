@@ -48,7 +48,6 @@ from dgdata.server.live_engine import (
     SpeechStart,
     StreamAudio,
     UtteranceEndEvent,
-    decoder_pool,
     open_audio,
     open_recognizer,
 )
@@ -322,7 +321,7 @@ class LiveSession:
                 f"multichannel with {lanes} channels needs {lanes} decoders; this server runs "
                 f"{state.settings.decoders}"
             )
-        pool = decoder_pool(state, state.settings.decoders)
+        pool = state.live_decoders
         self.channels = [
             _Channel(open_recognizer(self.options, pool, DECODER_WAIT)) for _ in range(lanes)
         ]

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import shutil
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -15,24 +14,6 @@ from dgdata.batch import RateLimiter, transcribe_folder, transcribe_many
 from dgdata.server.runner import LocalServer
 
 SAMPLES = Path(__file__).resolve().parents[2] / "dgdata" / "data" / "samples"
-
-
-@pytest.fixture(scope="module")
-def module_server() -> Iterator[LocalServer]:
-    with LocalServer() as server:
-        yield server
-
-
-@pytest.fixture
-def server(module_server: LocalServer) -> LocalServer:
-    module_server.reset()
-    return module_server
-
-
-@pytest.fixture
-def dg(server: LocalServer) -> Iterator[Deepgram]:
-    with Deepgram(api_key=server.api_key, api_url=server.url, max_retries=0) as client:
-        yield client
 
 
 @pytest.fixture

@@ -21,7 +21,7 @@ from deepgram.core.api_error import ApiError
 from deepgram.environment import DeepgramClientEnvironment
 
 from dgdata.server.runner import LocalServer
-from tests.server.audio_corpus import synthesize_one, wer
+from tests.server.audio_corpus import Clip, synthesize_one, wer
 
 pytestmark = pytest.mark.integration
 
@@ -88,19 +88,12 @@ def test_prerecorded_file_and_url_are_transcribed(
     for response in (from_file, from_url):
         transcript = response.results.channels[0].alternatives[0].transcript
         assert wer(TEXT, transcript) <= 0.2, transcript
-        assert response.metadata.duration == pytest.approx(synthesize_duration(clip), abs=0.05)
+        assert response.metadata.duration == pytest.approx(Clip(TEXT, clip).duration, abs=0.05)
     requests = sdk.manage.v1.projects.requests.list(server.project_id, limit=10).requests or []
     assert {r.request_id for r in requests} >= {
         from_file.metadata.request_id,
         from_url.metadata.request_id,
     }
-
-
-def synthesize_duration(path: Path) -> float:
-    import wave
-
-    with wave.open(str(path), "rb") as wav:
-        return wav.getnframes() / wav.getframerate()
 
 
 def test_usage_requests_are_listed(sdk: DeepgramClient, server: LocalServer, clip: Path) -> None:

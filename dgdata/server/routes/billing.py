@@ -15,8 +15,8 @@ from starlette.routing import BaseRoute, Route
 
 from dgdata.server import usage_stats
 from dgdata.server._context import json_response, project_caller, query_int, server_state
-from dgdata.server._errors import not_found
-from dgdata.server._params import DEPLOYMENTS, query_enum, query_error, query_strings
+from dgdata.server._errors import not_found, query_error
+from dgdata.server._params import DEPLOYMENTS, query_enum, query_strings
 from dgdata.server.routes.usage import aggregate_range
 from dgdata.server.usage_stats import Filters
 

@@ -29,7 +29,7 @@ from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
 from dgdata.server._context import request_id, server_state
-from dgdata.server._errors import ApiError
+from dgdata.server._errors import ApiError, query_error
 from dgdata.server.auth import Principal, authenticate, credential_from_subprotocols
 from dgdata.server.listen_options import parse_listen_options
 from dgdata.server.listen_sources import ascii_text
@@ -108,10 +108,8 @@ async def listen_socket(websocket: WebSocket) -> None:
     models = [options.model]
     settings = state.settings
     if options.multichannel and options.channels > settings.decoders:
-        error = ApiError(
-            400,
-            "INVALID_QUERY_PARAMETER",
-            f"Invalid query string: multichannel with {options.channels} channels needs "
+        error = query_error(
+            f"multichannel with {options.channels} channels needs "
             f"{options.channels} decoders at once; this local server runs {settings.decoders} "
             "(start it with more decoders).",
         )

@@ -29,8 +29,7 @@ from starlette.routing import BaseRoute, Route
 
 from dgdata.server import callbacks, catalog, text_summary
 from dgdata.server._context import caller, json_response, server_state
-from dgdata.server._errors import ApiError, bad_request
-from dgdata.server.listen_options import query_error
+from dgdata.server._errors import ApiError, bad_request, query_error
 from dgdata.server.listen_sources import (
     ascii_text,
     check_url,

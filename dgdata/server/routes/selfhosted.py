@@ -14,8 +14,8 @@ from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
 from dgdata.server._context import json_body, json_response, project_caller, server_state
-from dgdata.server._errors import bad_request, not_found
-from dgdata.server._params import body_string_list, query_error, query_strings
+from dgdata.server._errors import bad_request, not_found, query_error
+from dgdata.server._params import body_string_list, query_strings
 from dgdata.server.store import Store, dumps, iso, loads, new_id, utcnow
 
 __all__ = ["ROUTES", "SCOPES"]

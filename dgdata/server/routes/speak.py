@@ -26,8 +26,7 @@ from starlette.routing import BaseRoute, Route
 
 from dgdata.server import callbacks, catalog, speech_synth
 from dgdata.server._context import caller, json_body, json_response
-from dgdata.server._errors import ApiError, bad_request
-from dgdata.server.listen_options import query_error
+from dgdata.server._errors import ApiError, bad_request, query_error
 from dgdata.server.pricing import speak_cost
 from dgdata.server.speech_usage import Call, start_call
 
