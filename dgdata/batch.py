@@ -13,10 +13,7 @@ one rate limiter across workers: a 429 pauses the whole batch, not one worker.
 from __future__ import annotations
 
 import os
-import random
-import threading
-import time
-from collections.abc import Callable, Iterable, Mapping, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -24,9 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from dgdata import errors
-from dgdata._batch_cache import TranscriptCache, file_sha256
-from dgdata._sources import AUDIO_EXTENSIONS, sniff_mimetype
+from dgdata._batch_cache import TranscriptCache
+from dgdata._batch_worker import Outcome, RateLimiter, transcribe_one
 
 __all__ = [
     "BatchResult",
@@ -46,30 +42,6 @@ def default_cache_dir() -> Path:
     return Path(base) / "dgdata" / "transcripts"
 
 
-class RateLimiter:
-    """One pause shared by a batch's workers: after a 429 everyone waits until it is over."""
-
-    def __init__(self, clock: Callable[[], float] = time.monotonic) -> None:
-        self._clock = clock
-        self._lock = threading.Lock()
-        self._until = 0.0
-
-    def pause(self, seconds: float) -> None:
-        """Hold every worker for ``seconds`` from now (a longer pause already set wins)."""
-        with self._lock:
-            self._until = max(self._until, self._clock() + max(seconds, 0.0))
-
-    def remaining(self) -> float:
-        """Seconds left in the current pause."""
-        with self._lock:
-            return max(self._until - self._clock(), 0.0)
-
-    def wait(self) -> None:
-        """Block until no pause is in force."""
-        while (left := self.remaining()) > 0:
-            time.sleep(min(left, 0.5))
-
-
 COLUMNS = {
     "path": "string",
     "sha256": "string",
@@ -83,40 +55,9 @@ COLUMNS = {
     "attempts": "Int64",
     "error_type": "string",
     "error": "string",
+    "err_code": "string",
     "status": "Int64",
 }
-
-
-@dataclass
-class _Outcome:
-    path: str
-    sha256: str | None = None
-    transcript: dict[str, Any] | None = None
-    cached: bool = False
-    attempts: int = 0
-    error_type: str | None = None
-    error: str | None = None
-    status: int | None = None
-
-    def row(self) -> dict[str, Any]:
-        metadata = (self.transcript or {}).get("metadata", {})
-        channels = (self.transcript or {}).get("results", {}).get("channels") or [{}]
-        best = (channels[0].get("alternatives") or [{}])[0]
-        return {
-            "path": self.path,
-            "sha256": self.sha256,
-            "duration": metadata.get("duration"),
-            "channels": metadata.get("channels"),
-            "request_id": metadata.get("request_id"),
-            "text": best.get("transcript") if self.transcript else None,
-            "confidence": best.get("confidence") if self.transcript else None,
-            "words": len(best.get("words") or []) if self.transcript else None,
-            "cached": self.cached,
-            "attempts": self.attempts,
-            "error_type": self.error_type,
-            "error": self.error,
-            "status": self.status,
-        }
 
 
 @dataclass
@@ -125,6 +66,9 @@ class BatchResult:
 
     transcripts: pd.DataFrame
     responses: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
+    #: the folder the paths are under (set by :func:`transcribe_folder`); writers of one file
+    #: per recording mirror the layout below it
+    root: Path | None = None
 
     @property
     def errors(self) -> pd.DataFrame:
@@ -134,83 +78,59 @@ class BatchResult:
     @property
     def words(self) -> pd.DataFrame:
         """Every word of every transcript, with a ``source`` column (the file's path)."""
-        from dgdata import frames
-
-        return frames.words(self.responses)
+        return self._table("words")
 
     @property
     def utterances(self) -> pd.DataFrame:
         """Every utterance (with ``utterances=true``), with a ``source`` column."""
+        return self._table("utterances")
+
+    def _table(self, name: str) -> pd.DataFrame:
         from dgdata import frames
 
-        return frames.utterances(self.responses)
+        if self.responses:
+            table: pd.DataFrame = getattr(frames, name)(self.responses)
+            return table
+        # nothing transcribed: the same columns and dtypes, no rows
+        empty = frames.SCHEMAS[name].empty()
+        empty.insert(0, "source", pd.array([], dtype="string"))
+        return empty
+
+    # Writers: the work is in dgdata._batch_writers; these are the documented entry points.
+
+    def to_parquet(self, directory: str | os.PathLike[str], **options: Any) -> Path:
+        """Write ``transcripts/``, ``words/`` and ``utterances/`` as partitioned Parquet."""
+        from dgdata import _batch_writers
+
+        return _batch_writers.to_parquet(self, directory, **options)
+
+    def to_csv(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """Write the transcripts table (or ``table="words"`` …) as CSV."""
+        from dgdata import _batch_writers
+
+        return _batch_writers.to_csv(self, path, **options)
+
+    def to_jsonl(self, path: str | os.PathLike[str], **options: Any) -> Path:
+        """Write one JSON line per file: its row and, by default, the whole response."""
+        from dgdata import _batch_writers
+
+        return _batch_writers.to_jsonl(self, path, **options)
+
+    def to_srt(self, directory: str | os.PathLike[str], **options: Any) -> list[Path]:
+        """Write one ``.srt`` caption file per transcribed recording."""
+        from dgdata import _batch_writers
+
+        return _batch_writers.to_captions(self, directory, "srt", **options)
+
+    def to_webvtt(self, directory: str | os.PathLike[str], **options: Any) -> list[Path]:
+        """Write one ``.vtt`` caption file per transcribed recording."""
+        from dgdata import _batch_writers
+
+        return _batch_writers.to_captions(self, directory, "vtt", **options)
 
     def __repr__(self) -> str:
         done = int(self.transcripts["error"].isna().sum())
         return f"<BatchResult {done} transcribed, {len(self.errors)} failed>"
-
-
-def _check_audio(path: Path) -> None:
-    """Raise ValueError/OSError for what is certainly not a recording."""
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file")
-    if not path.is_file():
-        raise IsADirectoryError(f"{path}: not a file")
-    with open(path, "rb") as handle:
-        head = handle.read(64)
-    if not head:
-        raise ValueError(f"{path}: the file is empty")
-    if sniff_mimetype(head) is None and path.suffix.lower() not in AUDIO_EXTENSIONS:
-        raise ValueError(
-            f"{path}: not a recording Deepgram can read (unknown content and extension)"
-        )
-
-
-def _transcribe_one(
-    dg: Any,
-    path: Path,
-    options: Mapping[str, Any],
-    cache: TranscriptCache | None,
-    limiter: RateLimiter,
-    attempts: int,
-) -> _Outcome:
-    outcome = _Outcome(str(path))
-    try:
-        _check_audio(path)
-        outcome.sha256 = file_sha256(path)
-    except (OSError, ValueError) as exc:
-        outcome.error_type, outcome.error = type(exc).__name__, str(exc)
-        return outcome
-    key = TranscriptCache.key(outcome.sha256, options)
-    if cache is not None and (stored := cache.get(key)) is not None:
-        outcome.transcript, outcome.cached = stored, True
-        return outcome
-    for attempt in range(1, attempts + 1):
-        outcome.attempts = attempt
-        limiter.wait()
-        try:
-            transcript = dg.transcription.prerecorded(path, dict(options))
-        except errors.RateLimitError as exc:
-            limiter.pause(exc.retry_after if exc.retry_after is not None else 2.0**attempt)
-            failure: errors.DeepgramError = exc
-        except (
-            errors.ServerError,
-            errors.RequestTimeoutError,
-            errors.DeepgramConnectionError,
-        ) as exc:
-            time.sleep(min(0.5 * 2**attempt, 8) * (1 + random.random() / 4))
-            failure = exc
-        except errors.DeepgramError as exc:  # 400, 401, 402 ...: retrying will not help
-            failure = exc
-            break
-        else:
-            outcome.transcript = dict(transcript)
-            if cache is not None:
-                cache.put(key, outcome.transcript)
-            return outcome
-    outcome.error_type, outcome.error = type(failure).__name__, str(failure)
-    outcome.status = getattr(failure, "status", None)
-    return outcome
 
 
 def transcribe_many(
@@ -222,45 +142,66 @@ def transcribe_many(
     cache_dir: str | os.PathLike[str] | None = DEFAULT,
     progress: bool = True,
     executor: Executor | None = None,
-    attempts: int = 4,
+    attempts: int = 6,
 ) -> BatchResult:
     """Transcribe recordings concurrently; every file gives a row, failures included.
 
-    ``cache_dir`` (default :func:`default_cache_dir`; None for no cache) keeps finished
-    transcripts, so a rerun sends only what is not done. ``executor`` runs the work (any
-    ``concurrent.futures.Executor``); by default a thread pool of ``concurrency`` workers.
+    Args:
+        dg: a :class:`dgdata.Deepgram` client (local server, cloud or self-hosted).
+        sources: paths of recordings; a path given twice is sent once.
+        options: ``/v1/listen`` options for every file (``{"model": "nova-3", ...}``).
+        concurrency: files in flight at once with the default thread pool.
+        cache_dir: where finished transcripts are kept (default :func:`default_cache_dir`;
+            ``None`` for no cache), so a rerun sends only what is not done.
+        progress: a ``tqdm`` bar (files, failures, audio hours, ETA); a widget in notebooks.
+        executor: any ``concurrent.futures.Executor`` to run the files on instead of the thread
+            pool, e.g. a Dask cluster's ``client.get_executor()``. It is left open.
+        attempts: tries per file. A 429 pauses the whole batch for its ``Retry-After``; server
+            errors, 408s and dropped connections back off and try again; other errors do not.
+
+    Returns:
+        a :class:`BatchResult`, rows in the order of ``sources``.
     """
-    paths = [Path(source) for source in sources]
+    paths = list(dict.fromkeys(Path(source) for source in sources))
     cache = (
         None
         if cache_dir is None
         else TranscriptCache(default_cache_dir() if cache_dir is DEFAULT else cache_dir)
     )
+    # The batch does its own retrying (with one pause for every worker), so the client must not.
+    sender = dg.with_options(max_retries=0) if hasattr(dg, "with_options") else dg
     limiter = RateLimiter()
     chosen = dict(options or {})
     pool = executor or ThreadPoolExecutor(max(int(concurrency), 1), "dgdata-batch")
-    outcomes: dict[Future[_Outcome], int] = {}
-    results: list[_Outcome | None] = [None] * len(paths)
+    futures: dict[Future[Outcome], int] = {}
+    results: list[Outcome | None] = [None] * len(paths)
     bar = _progress(len(paths), progress)
     try:
         for index, path in enumerate(paths):
-            future = pool.submit(_transcribe_one, dg, path, chosen, cache, limiter, attempts)
-            outcomes[future] = index
-        failed = 0
+            future = pool.submit(transcribe_one, sender, path, chosen, cache, limiter, attempts)
+            futures[future] = index
+        failed = cached = 0
         hours = 0.0
-        for future in as_completed(outcomes):
+        for future in as_completed(futures):
             outcome = future.result()
-            results[outcomes[future]] = outcome
+            results[futures[future]] = outcome
             failed += outcome.error is not None
-            hours += float((outcome.transcript or {}).get("metadata", {}).get("duration", 0)) / 3600
+            cached += outcome.cached
+            hours += outcome.duration / 3600
             if bar is not None:
-                bar.set_postfix(failed=failed, audio_hours=f"{hours:.2f}", refresh=False)
+                bar.set_postfix(
+                    failed=failed, cached=cached, audio_hours=f"{hours:.2f}", refresh=False
+                )
                 bar.update(1)
+    except BaseException:
+        for future in futures:  # interrupted: drop the files not started yet
+            future.cancel()
+        raise
     finally:
         if bar is not None:
             bar.close()
         if executor is None:
-            pool.shutdown(wait=True)
+            pool.shutdown(wait=True, cancel_futures=True)
     done = [o for o in results if o is not None]
     frame = pd.DataFrame([o.row() for o in done], columns=list(COLUMNS)).astype(COLUMNS)
     responses = {o.path: o.transcript for o in done if o.transcript is not None}
@@ -287,7 +228,9 @@ def transcribe_folder(
         for p in root.glob(pattern)
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
-    return transcribe_many(dg, files, options, **settings)
+    result = transcribe_many(dg, files, options, **settings)
+    result.root = root
+    return result
 
 
 def _progress(total: int, enabled: bool) -> Any:

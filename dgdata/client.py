@@ -11,6 +11,7 @@ Four ways to build one (the key is read from ``DEEPGRAM_API_KEY`` when not given
 
 from __future__ import annotations
 
+import dataclasses
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -18,7 +19,7 @@ from typing import Any, Generic, TypeVar, overload
 
 import requests
 
-from dgdata._config import ClientConfig, TimeoutSpec, resolve_config
+from dgdata._config import ClientConfig, Timeouts, TimeoutSpec, resolve_config
 from dgdata._http import Transport
 from dgdata.resources._base import Endpoint, Resource, endpoints_of
 from dgdata.resources.agents import Agents
@@ -147,6 +148,27 @@ class Deepgram:
     def session(self) -> requests.Session:
         """The pooled ``requests.Session`` shared by every call of this client."""
         return self._transport.session
+
+    def with_options(
+        self, *, timeout: TimeoutSpec = None, max_retries: int | None = None
+    ) -> Deepgram:
+        """A client with other timeouts or retries, sharing this one's key and connections.
+
+        A batch uses ``dg.with_options(max_retries=0)`` so that its own shared pause, not every
+        worker on its own, decides what happens after a 429.
+        """
+        changes: dict[str, Any] = {}
+        if timeout is not None:
+            changes["timeouts"] = Timeouts.coerce(timeout)
+        if max_retries is not None:
+            if max_retries < 0:
+                raise ValueError("max_retries must be 0 or more")
+            changes["max_retries"] = int(max_retries)
+        other = object.__new__(type(self))
+        other._config = dataclasses.replace(self._config, **changes)
+        other._transport = Transport(other._config, session=self._transport.session)
+        other._lock = threading.Lock()
+        return other
 
     def close(self) -> None:
         """Close the pooled connections. The client can still be used; it reconnects."""

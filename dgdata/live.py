@@ -203,6 +203,9 @@ class LiveTranscription(LiveEvents, LiveResultsView):
             f"User-Agent: {USER_AGENT}",
         ]
         where = self._base_url
+        # Errors are raised after the except blocks, so they carry no __context__: the
+        # websocket-client exception cannot be unpickled (Dask, tblib) and holds the handshake.
+        failure: DeepgramError | None = None
         try:
             ws = websocket.create_connection(
                 self.url,
@@ -212,19 +215,21 @@ class LiveTranscription(LiveEvents, LiveResultsView):
                 skip_utf8_validation=True,
             )
         except websocket.WebSocketBadStatusException as exc:
-            raise handshake_error(
+            failure = handshake_error(
                 exc.status_code, exc.resp_headers, exc.resp_body, secret=self._secret.reveal()
-            ) from None
+            )
         except (websocket.WebSocketTimeoutException, TimeoutError):
-            raise DeepgramTimeoutError(
+            failure = DeepgramTimeoutError(
                 f"Could not open the live stream to {where} within {self._connect_timeout:g}s: "
                 "is the URL right and the server reachable?"
-            ) from None
+            )
         except (websocket.WebSocketException, OSError) as exc:
             reason = " ".join(str(exc).split())[:200].replace(self._secret.reveal(), "***")
-            raise DeepgramConnectionError(
+            failure = DeepgramConnectionError(
                 f"Could not open the live stream to {where}: {reason}"
-            ) from None
+            )
+        if failure is not None:
+            raise failure
         ws.settimeout(None)  # the reader blocks; close()/finish() wake it by shutting the socket
         logger.debug("live stream %d connected to %s", self._id, where)
         return ws

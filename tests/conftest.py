@@ -9,12 +9,15 @@ members) need the local server and skip, saying so, when a real key is given.
 
 from __future__ import annotations
 
+import ipaddress
 import os
 from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit
 
 import pytest
+import requests
 
 if TYPE_CHECKING:
     from dgdata.server.runner import LocalServer
@@ -28,6 +31,38 @@ def pytest_addoption(parser: pytest.Parser) -> None:
         default=None,
         help="base URL for integration tests (default: Deepgram's cloud, or DEEPGRAM_API_URL)",
     )
+
+
+def _is_loopback(host: str) -> bool:
+    if host == "localhost":
+        return True
+    try:
+        return ipaddress.ip_address(host.strip("[]")).is_loopback
+    except ValueError:
+        return False
+
+
+@pytest.fixture(autouse=True, scope="session")
+def _loopback_only() -> Iterator[None]:
+    """No test sends HTTP beyond this machine, not even a DNS lookup.
+
+    The fuzzer makes up ``{"url": ...}`` and ``callback`` addresses that the local server would
+    otherwise try to reach; they fail here as an unreachable host would. (``responses`` mocks
+    still answer for their made-up hosts: they replace ``send`` while they are active.)
+    """
+    from requests.adapters import HTTPAdapter
+
+    original = HTTPAdapter.send
+
+    def send(self: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
+        host = urlsplit(request.url).hostname or ""
+        if not _is_loopback(host):
+            raise requests.ConnectionError(f"the tests reach loopback only, not {host}")
+        return original(self, request, *args, **kwargs)
+
+    HTTPAdapter.send = send  # type: ignore[method-assign]
+    yield
+    HTTPAdapter.send = original  # type: ignore[method-assign]
 
 
 @pytest.fixture(autouse=True)

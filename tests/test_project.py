@@ -19,7 +19,7 @@ README = (ROOT / "README.md").read_text(encoding="utf-8")
 SPEC = ROOT / "tests" / "data" / "api" / "openapi.yml"
 
 # PyPI name -> conda-forge name, where they differ
-CONDA_NAMES = {"soundfile": "pysoundfile"}
+CONDA_NAMES = {"soundfile": "pysoundfile", "sounddevice": "python-sounddevice"}
 
 
 def _quickstart_commands() -> list[str]:
@@ -53,7 +53,7 @@ def test_environment_yml_and_pyproject_declare_the_same_dependencies() -> None:
     declared = list(project["dependencies"])
     for extra, requirements in project["optional-dependencies"].items():
         declared += [r for r in requirements if not r.startswith("dgdata[")]
-        assert extra in {"server", "widgets", "dev"}
+        assert extra in {"server", "widgets", "mic", "dev"}
     wanted = {}
     for requirement in declared:
         name, version = _requirement(requirement)
@@ -65,7 +65,7 @@ def test_environment_yml_and_pyproject_declare_the_same_dependencies() -> None:
     for item in environment["dependencies"]:
         entries = item["pip"] if isinstance(item, dict) else [item]
         for entry in entries:
-            if entry.startswith("-e") or entry in ("pip",) or entry.startswith("python"):
+            if entry.startswith("-e") or entry == "pip" or re.match(r"python\b(?!-)", entry):
                 continue
             name, version = _requirement(entry)
             found[name] = version
@@ -151,3 +151,10 @@ def test_listen_options_name_every_query_parameter_of_the_spec() -> None:
     in_spec = {p["name"] for p in parameters if p.get("in") == "query"}
     assert in_spec <= set(ListenOptions.__annotations__)
     assert set(ListenOptions.__annotations__) - in_spec == {"mimetype"}
+
+
+def test_the_tests_never_reach_beyond_loopback() -> None:
+    import requests
+
+    with pytest.raises(requests.ConnectionError, match="loopback only"):
+        requests.get("https://api.deepgram.com/v1/projects", timeout=1)

@@ -33,7 +33,8 @@ _LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
 
 def _error_response(request_id: str, error: ApiError) -> JSONResponse:
     # Header values must be latin-1; a message echoing user input may not be.
-    safe = error.err_msg.encode("ascii", "backslashreplace").decode("ascii")
+    # h11 also refuses control characters and whitespace at either end of a value.
+    safe = " ".join(error.err_msg.encode("ascii", "backslashreplace").decode("ascii").split())
     headers = {"dg-error": safe, **error.headers}
     return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
 

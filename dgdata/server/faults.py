@@ -8,6 +8,8 @@ JSON object; every field but one kind is optional::
      "method": "POST",            # only this HTTP method (default: any)
      "times": 2,                  # how many requests it hits, then it is spent (default 1;
                                   #   null: until cleared)
+     "probability": 0.3,          # hit only this share of the requests it applies to, drawn
+     "seed": 7,                   #   from a random generator seeded with ``seed`` (default 1.0)
      "latency_ms": 300,           # kind 1: wait before answering normally
      "status": 429,               # kind 2: answer with this error status and a Deepgram body
      "retry_after": 2,            #   ... and a Retry-After header (seconds)
@@ -20,6 +22,7 @@ JSON object; every field but one kind is optional::
 
 from __future__ import annotations
 
+import random
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -39,6 +42,8 @@ _FIELDS = {
     "path",
     "method",
     "times",
+    "probability",
+    "seed",
     "latency_ms",
     "status",
     "retry_after",
@@ -54,12 +59,15 @@ class Fault:
     path: str = "/v"
     method: str | None = None
     times: int | None = 1
+    probability: float = 1.0
+    seed: int | None = None
     latency_ms: float = 0.0
     status: int | None = None
     retry_after: float | None = None
     drop: str | None = None
     ws_drop_after_ms: float | None = None
     hits: int = field(default=0)
+    _draws: random.Random = field(default_factory=random.Random, repr=False, compare=False)
 
     @classmethod
     def from_json(cls, spec: Mapping[str, Any]) -> Fault:
@@ -84,7 +92,14 @@ class Fault:
             raise ValueError("times must be at least 1, or null for until cleared")
         if not str(fault.path).startswith("/"):
             raise ValueError("path must start with /")
+        if not 0 < float(fault.probability) <= 1:
+            raise ValueError("probability must be more than 0 and at most 1")
+        fault._draws = random.Random(fault.seed)
         return fault
+
+    def strikes(self) -> bool:
+        """Draw whether this fault hits the request it applies to."""
+        return self.probability >= 1 or self._draws.random() < self.probability
 
     def applies(self, method: str, path: str, websocket: bool) -> bool:
         """Whether this fault hits a request."""
@@ -132,7 +147,7 @@ class FaultInjector:
         """The first fault that hits this request, counting the hit (spent faults go)."""
         with self._lock:
             for fault in self._faults:
-                if fault.applies(method, path, websocket):
+                if fault.applies(method, path, websocket) and fault.strikes():
                     fault.hits += 1
                     if fault.times is not None and fault.hits >= int(fault.times):
                         self._faults.remove(fault)

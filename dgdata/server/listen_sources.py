@@ -102,7 +102,7 @@ def fetch_url_blocking(url: str, limit: int) -> bytes:
             headers={"User-Agent": "dgdata-serve (media fetch)"},
         )
     except requests.RequestException as exc:
-        reason = ascii_text(" ".join(str(exc).split())[:200])
+        reason = ascii_text(" ".join(str(exc).split())[:200].rstrip())
         raise bad_request(f"Bad Request: could not fetch the media at {shown}: {reason}") from None
     with response:
         if response.status_code >= 400:
@@ -123,7 +123,7 @@ def fetch_url_blocking(url: str, limit: int) -> bytes:
                     raise too_large(limit)
                 chunks.append(chunk)
         except requests.RequestException as exc:
-            reason = ascii_text(" ".join(str(exc).split())[:200])
+            reason = ascii_text(" ".join(str(exc).split())[:200].rstrip())
             raise bad_request(
                 f"Bad Request: fetching the media at {shown} failed midway: {reason}"
             ) from None

@@ -142,3 +142,8 @@ class ProcessRecognizer:
             executor, self._executor = self._executor, None
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
+            # End the workers, then wait for the pool's own thread: leaving it running races
+            # with the interpreter's exit ("Bad file descriptor" in concurrent.futures).
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.terminate()
+            executor.shutdown(wait=True)

@@ -116,3 +116,46 @@ def test_the_rate_limiter_holds_everyone_for_the_longest_pause() -> None:
     assert limiter.remaining() == 2
     now[0] += 2.5
     assert limiter.remaining() == 0
+
+
+def test_the_batch_retries_itself_so_the_clients_own_retries_are_off(
+    server: LocalServer, folder: Path
+) -> None:
+    server.inject(status=429, retry_after=0.2, times=1, path="/v1/listen")
+    with Deepgram(api_key=server.api_key, api_url=server.url, max_retries=3) as dg:
+        result = transcribe_folder(dg, folder, "**/*.wav", cache_dir=None, progress=False)
+    done = result.transcripts.dropna(subset=["request_id"])
+    assert len(done) == 3
+    assert int(done["attempts"].sum()) == 4, "the 429 came back to the batch as one attempt"
+
+
+def test_an_error_row_keeps_class_message_status_code_and_request_id(
+    dg: Deepgram, server: LocalServer, folder: Path
+) -> None:
+    server.inject(status=402, times=None, path="/v1/listen")
+    result = transcribe_many(dg, [folder / "hello.wav"], cache_dir=None, progress=False)
+    row = result.errors.iloc[0]
+    assert row["error_type"] == "PaymentRequiredError"
+    assert row["status"] == 402 and row["attempts"] == 1, "a 402 is not worth retrying"
+    assert row["request_id"] and row["request_id"] in row["error"]
+    assert row["err_code"]
+
+
+def test_a_rate_limiter_unpickles_to_its_processs_one_instance() -> None:
+    import pickle
+
+    limiter = RateLimiter()
+    copy_a, copy_b = pickle.loads(pickle.dumps(limiter)), pickle.loads(pickle.dumps(limiter))
+    assert copy_a is copy_b is limiter
+    copy_a.pause(30)
+    assert copy_b.remaining() > 29, "copies in one process share the pause"
+
+
+def test_a_batch_where_nothing_was_transcribed_still_has_typed_empty_tables(
+    dg: Deepgram, folder: Path
+) -> None:
+    result = transcribe_many(dg, [folder / "empty.wav"], cache_dir=None, progress=False)
+    for table in (result.words, result.utterances):
+        assert table.empty and str(table.dtypes["source"]) == "string"
+    assert str(result.words.dtypes["start"]) == "float64"
+    assert repr(result) == "<BatchResult 0 transcribed, 1 failed>"

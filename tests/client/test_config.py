@@ -165,3 +165,27 @@ def test_client_pickles_without_its_session_for_worker_processes() -> None:
     assert clone.api_url == dg.api_url
     assert clone.config.max_retries == 5
     assert clone.session is not dg.session
+
+
+def test_with_options_shares_the_session_and_changes_only_what_is_asked() -> None:
+    from dgdata import Deepgram
+
+    dg = Deepgram("k" * 40, api_url="http://127.0.0.1:9", max_retries=5)
+    other = dg.with_options(max_retries=0, timeout=3)
+    assert other.config.max_retries == 0 and dg.config.max_retries == 5
+    assert other.config.timeouts.connect == 3 and dg.config.timeouts.connect == 10
+    assert other.session is dg.session
+    assert other.config.credential is dg.config.credential
+    assert dg.with_options().config == dg.config
+    with pytest.raises(ValueError, match="0 or more"):
+        dg.with_options(max_retries=-1)
+
+
+def test_the_default_session_pools_enough_connections_for_a_batch() -> None:
+    from dgdata._http import POOL_SIZE, UPLOAD_BLOCK
+
+    dg = Deepgram("k" * 40, api_url="http://127.0.0.1:9")
+    for url in ("http://api", "https://api"):
+        adapter = dg.session.get_adapter(url)
+        assert adapter._pool_maxsize == POOL_SIZE >= 32  # batches run 8-32 files at once
+        assert adapter.poolmanager.connection_pool_kw["blocksize"] == UPLOAD_BLOCK

@@ -80,6 +80,7 @@ def test_a_wrong_key_raises_authentication_error_without_the_key(server: Scripte
     for text in (str(error), repr(error), repr(error.__cause__), repr(error.__context__)):
         assert secret not in text
     assert pickle.loads(pickle.dumps(error)).status == 401
+    assert error.__context__ is None, "no websocket-client exception (unpicklable) rides along"
 
 
 @pytest.mark.parametrize(

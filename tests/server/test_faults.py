@@ -94,6 +94,24 @@ def test_a_dropped_connection_is_a_connection_error(
     assert dg.projects.list()["projects"], "the next request is served normally"
 
 
+def test_a_fault_with_a_probability_hits_that_share_of_requests_reproducibly(
+    server: LocalServer,
+) -> None:
+    def failures() -> list[bool]:
+        server.clear_faults()
+        server.inject(status=503, probability=0.3, seed=11, times=None, path="/v1/projects")
+        codes = [
+            requests.get(f"{server.url}/v1/projects", headers=auth(server), timeout=10).status_code
+            for _ in range(200)
+        ]
+        assert set(codes) == {200, 503}
+        return [code == 503 for code in codes]
+
+    first = failures()
+    assert 0.2 <= sum(first) / len(first) <= 0.4
+    assert failures() == first, "the same seed fails the same requests"
+
+
 def test_bad_fault_specs_are_refused_with_the_reason(server: LocalServer) -> None:
     for spec, reason in [
         ({}, "needs one of"),
@@ -101,6 +119,8 @@ def test_bad_fault_specs_are_refused_with_the_reason(server: LocalServer) -> Non
         ({"drop": "sideways"}, "before_response"),
         ({"status": 500, "colour": "red"}, "unknown fault fields"),
         ({"status": 500, "times": 0}, "at least 1"),
+        ({"status": 500, "probability": 0}, "probability"),
+        ({"status": 500, "probability": 1.5}, "probability"),
     ]:
         response = requests.post(f"{server.url}/_dgdata/faults", json=spec, timeout=10)
         assert response.status_code == 400
@@ -193,3 +213,32 @@ def test_an_error_echoing_non_ascii_input_is_still_a_400(server: LocalServer) ->
     assert response.status_code == 400
     assert "include_outdated" in response.json()["err_msg"]
     assert response.headers["dg-error"].isascii()
+
+
+def test_the_dg_error_header_is_always_a_value_h11_will_send() -> None:
+    """h11 refuses newlines and spaces at either end of a value: the answer would be dropped."""
+    from dgdata.server._errors import ApiError
+    from dgdata.server.app import _error_response
+
+    for message in ("could not fetch: [Errno -2] Name ", "two\r\nInjected: 1", " jä\t"):
+        response = _error_response("rid", ApiError(400, "Bad Request", message))
+        header = response.headers["dg-error"]
+        assert header == header.strip() and header.isascii() and "\n" not in header
+        assert response.status_code == 400
+
+
+def test_answers_on_a_kept_alive_connection_are_not_held_by_delayed_acks(
+    server: LocalServer,
+) -> None:
+    """A socket made without IPPROTO_TCP gets no TCP_NODELAY from asyncio: +40 ms a request."""
+    import socket
+    import statistics
+
+    assert server._sock.proto == socket.IPPROTO_TCP
+    with requests.Session() as session:
+        times = []
+        for _ in range(15):
+            started = time.perf_counter()
+            session.get(f"{server.url}/v1/projects", headers=auth(server), timeout=10)
+            times.append(time.perf_counter() - started)
+    assert statistics.median(times) < 0.025, times

@@ -1,0 +1,134 @@
+"""The batch under fire: 30 % of requests fail, or the batch is killed with SIGKILL and rerun.
+
+Proof is read from the local server's own request log: the server records a listen request only
+when it transcribed it, and injected faults answer before that. So "each file transcribed exactly
+once" is "the log holds exactly one listen request per file, and they are the batch's ones".
+"""
+
+from __future__ import annotations
+
+import os
+import signal
+import subprocess
+import sys
+import textwrap
+import time
+from pathlib import Path
+
+from dgdata import Deepgram
+from dgdata.batch import transcribe_folder
+from dgdata.server.runner import LocalServer
+from tests.batch.recordings import distinct_recordings
+
+
+def listen_request_ids(server: LocalServer) -> list[str]:
+    rows = server.store.query("SELECT request_id FROM requests WHERE endpoint = 'listen'")
+    return [row[0] for row in rows]
+
+
+def settled_count(server: LocalServer, quiet: float = 1.5) -> int:
+    """The number of listen requests logged, once no new one has come for ``quiet`` seconds.
+
+    Requests a killed client had in flight still finish on the server (and are logged), with
+    no one left to receive them; they are not in the cache, so they are rightly sent again.
+    """
+    count, since = len(listen_request_ids(server)), time.monotonic()
+    while time.monotonic() - since < quiet:
+        time.sleep(0.1)
+        if (now := len(listen_request_ids(server))) != count:
+            count, since = now, time.monotonic()
+    return count
+
+
+def inject_thirty_percent_failures(server: LocalServer) -> None:
+    """429s, 500s, 503s and dropped connections, 30 % of listen requests in all.
+
+    Faults are tried in order, each on what the ones before it let through, so the shares are
+    chosen to make each kind about 6 % of all requests: 0.06, 0.06/0.94, 0.06/0.88, ...
+    """
+    kinds = [
+        {"status": 429, "retry_after": 0.2},
+        {"status": 500},
+        {"status": 503},
+        {"drop": "before_response"},
+        {"drop": "mid_response"},
+    ]
+    left = 1.0
+    for seed, kind in enumerate(kinds):
+        server.inject(**kind, probability=0.06 / left, seed=seed, times=None, path="/v1/listen")
+        left -= 0.06
+
+
+def test_with_30_percent_failures_every_file_is_transcribed_exactly_once(
+    dg: Deepgram, server: LocalServer, tmp_path: Path
+) -> None:
+    files = distinct_recordings(tmp_path / "calls", 15)
+    inject_thirty_percent_failures(server)
+
+    result = transcribe_folder(
+        dg, tmp_path / "calls", cache_dir=None, concurrency=4, progress=False, attempts=12
+    )
+
+    rows = result.transcripts
+    assert rows["error"].isna().all(), result.errors.to_string()
+    assert len(rows) == len(files)
+    logged = listen_request_ids(server)
+    assert sorted(logged) == sorted(rows["request_id"]), "one transcription per file, no more"
+    assert rows["attempts"].sum() > len(files), "some attempts failed and were retried"
+    hello = rows[rows["path"].str.endswith("hello.wav")]
+    assert set(hello["text"]) == {"hello this is a speech test"}
+
+
+KILLED_BATCH = textwrap.dedent(
+    """
+    import sys
+    import dgdata
+    url, key, folder, cache = sys.argv[1:5]
+    dg = dgdata.Deepgram(api_key=key, api_url=url)
+    dgdata.transcribe_folder(dg, folder, cache_dir=cache, concurrency=2, progress=False)
+    print("finished", flush=True)
+    """
+)
+
+
+def test_a_batch_killed_with_sigkill_resumes_without_resending_finished_files(
+    dg: Deepgram, server: LocalServer, tmp_path: Path
+) -> None:
+    files = distinct_recordings(tmp_path / "calls", 12)
+    cache = tmp_path / "cache"
+    server.inject(latency_ms=250, times=None, path="/v1/listen")  # slow enough to kill mid-way
+    batch = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            KILLED_BATCH,
+            server.url,
+            server.api_key,
+            str(tmp_path / "calls"),
+            str(cache),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env={**os.environ, "PYTHONPATH": str(Path(__file__).resolve().parents[2])},
+    )
+    deadline = time.monotonic() + 60
+    while len(list(cache.glob("*/*.json"))) < 4:
+        assert batch.poll() is None, batch.communicate()
+        assert time.monotonic() < deadline, "the batch made no progress"
+        time.sleep(0.02)
+    batch.send_signal(signal.SIGKILL)
+    batch.wait(timeout=10)
+    assert batch.returncode == -signal.SIGKILL
+    finished = len(list(cache.glob("*/*.json")))
+    assert finished < len(files), "killed before the end"
+    sent_before = settled_count(server)  # what the server finished for the dead batch
+    server.clear_faults()
+
+    rerun = transcribe_folder(dg, tmp_path / "calls", cache_dir=cache, progress=False)
+
+    rows = rerun.transcripts
+    assert rows["error"].isna().all(), rerun.errors.to_string()
+    assert int(rows["cached"].sum()) == finished, "every entry the killed batch wrote is whole"
+    resent = len(listen_request_ids(server)) - sent_before
+    assert resent == len(files) - finished, "only the files not finished were sent again"
+    assert len(list(cache.glob("*/*.partial"))) == 0

@@ -1,0 +1,55 @@
+"""Fixtures for the command-line tests: one local server with the demo account per module.
+
+The commands read ``DEEPGRAM_API_KEY`` / ``DEEPGRAM_API_URL`` like any user's shell would;
+``api_env`` sets them (the autouse fixture of ``tests/conftest.py`` clears them otherwise).
+"""
+
+from __future__ import annotations
+
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from dgdata.server.runner import LocalServer
+
+SAMPLES = Path(__file__).resolve().parents[2] / "dgdata" / "data" / "samples"
+#: What the local recogniser hears in each sample (no smart_format: numbers as words).
+SAMPLE_TEXTS = {
+    "hello.wav": "hello this is a speech test",
+    "callback.wav": "please call me back tonight",
+    "students.wav": "there are twenty five students",
+}
+
+
+@pytest.fixture(scope="module")
+def demo_server() -> Iterator[LocalServer]:
+    """A local server with the demo account (3 projects, 90 days of usage)."""
+    with LocalServer(demo=True, decoders=2) as server:
+        yield server
+
+
+@pytest.fixture
+def api_env(demo_server: LocalServer, monkeypatch: pytest.MonkeyPatch) -> LocalServer:
+    """The environment a user would set for the server; returns the server."""
+    monkeypatch.setenv("DEEPGRAM_API_URL", demo_server.url)
+    monkeypatch.setenv("DEEPGRAM_API_KEY", demo_server.api_key)
+    return demo_server
+
+
+@pytest.fixture
+def recordings(tmp_path: Path) -> Path:
+    """A folder with the three sample recordings and an empty file that is not one."""
+    folder = tmp_path / "calls"
+    folder.mkdir()
+    for name in SAMPLE_TEXTS:
+        shutil.copy(SAMPLES / name, folder / name)
+    (folder / "empty.wav").write_bytes(b"")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One transcript cache for the module: the samples are recognised once, not per test."""
+    return tmp_path_factory.mktemp("transcripts-cache")
