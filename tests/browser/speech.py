@@ -1,0 +1,70 @@
+"""The speech the fake microphone plays: a few sentences spoken by flite, with silence around.
+
+Chromium's fake capture device (``--use-file-for-fake-audio-capture=<wav>%noloop``) plays a
+16-bit PCM WAV file once, from the moment a page opens the microphone; flite's ``rms`` voice (the
+one the local recogniser does best on) speaks at 16 kHz, which Chromium resamples to its own
+capture rate like any other file. One second of silence comes first (the widget has started
+listening by then), a pause between sentences lets the recogniser end each utterance, and two
+seconds of silence at the end flush the last words before the test presses Stop.
+"""
+
+from __future__ import annotations
+
+import wave
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from tests.server.audio_corpus import read_wav, synthesize_one, write_wav
+
+RATE = 16000
+#: What the fake microphone says (from tests/server/audio_corpus.CORPUS).
+SENTENCES: tuple[str, ...] = (
+    "please call me back when you get home tonight",
+    "the weather is nice today so we are going to the park",
+    "can you tell me where the nearest train station is",
+)
+LEADING_SILENCE = 1.0
+PAUSE = 0.8
+TRAILING_SILENCE = 2.0
+
+
+@dataclass(frozen=True)
+class Speech:
+    """A WAV file for the fake microphone, what it says, and how long it plays."""
+
+    path: Path
+    sentences: tuple[str, ...]
+
+    @property
+    def text(self) -> str:
+        """The reference transcript: the sentences joined by spaces."""
+        return " ".join(self.sentences)
+
+    @property
+    def duration(self) -> float:
+        """Seconds of audio in the file, silences included."""
+        with wave.open(str(self.path), "rb") as wav:
+            return wav.getnframes() / wav.getframerate()
+
+
+def make_speech(folder: Path, sentences: tuple[str, ...] = SENTENCES) -> Speech:
+    """Speak ``sentences`` with flite into ``folder/speech.wav`` (16 kHz mono 16-bit PCM)."""
+    folder.mkdir(parents=True, exist_ok=True)
+
+    def silence(seconds: float) -> np.ndarray:
+        return np.zeros(int(seconds * RATE), dtype=np.int16)
+
+    pieces = [silence(LEADING_SILENCE)]
+    for n, sentence in enumerate(sentences):
+        clip = synthesize_one(sentence, folder / f"sentence-{n}.wav")
+        with wave.open(str(clip.path), "rb") as wav:
+            if wav.getframerate() != RATE:
+                raise RuntimeError(f"flite spoke at {wav.getframerate()} Hz, expected {RATE}")
+        if n:
+            pieces.append(silence(PAUSE))
+        pieces.append(read_wav(clip.path))
+    pieces.append(silence(TRAILING_SILENCE))
+    path = write_wav(folder / "speech.wav", np.concatenate(pieces), RATE)
+    return Speech(path, sentences)
