@@ -131,18 +131,22 @@ class Outcome:
         """The file's row of :attr:`BatchResult.transcripts <dgdata.batch.BatchResult>`."""
         response = self.transcript or {}
         metadata = response.get("metadata", {})
-        channels = response.get("results", {}).get("channels") or [{}]
-        best = (channels[0].get("alternatives") or [{}])[0]
+        # the best alternative of every channel (a multichannel call has one per channel)
+        best = [
+            (channel.get("alternatives") or [{}])[0]
+            for channel in response.get("results", {}).get("channels") or []
+        ]
         done = self.transcript is not None
+        scores = [b["confidence"] for b in best if isinstance(b.get("confidence"), (int, float))]
         return {
             "path": self.path,
             "sha256": self.sha256,
             "duration": metadata.get("duration"),
             "channels": metadata.get("channels"),
             "request_id": metadata.get("request_id") if done else self.request_id,
-            "text": best.get("transcript") if done else None,
-            "confidence": best.get("confidence") if done else None,
-            "words": len(best.get("words") or []) if done else None,
+            "text": "\n".join(b.get("transcript") or "" for b in best) if done else None,
+            "confidence": sum(scores) / len(scores) if done and scores else None,
+            "words": sum(len(b.get("words") or []) for b in best) if done else None,
             "cached": self.cached,
             "attempts": self.attempts,
             "error_type": self.error_type,

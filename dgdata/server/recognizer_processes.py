@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import signal
 import sys
 import threading
 import types
@@ -60,6 +61,12 @@ def _main_script_hidden() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
+def _ignore_interrupts() -> None:
+    # Jupyter interrupts a kernel by signalling its whole process group: a worker must not die
+    # of the Ctrl+C meant for the notebook's cell (and print a KeyboardInterrupt at shutdown).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
 def _recognize_in_worker(pcm16k: np.ndarray) -> list[asr.Word]:
     return asr.recognize(pcm16k)
 
@@ -81,6 +88,7 @@ class ProcessRecognizer:
         self._closed = False
         #: Set when worker processes could not start: recognition then runs in threads.
         self.in_threads = False
+        self._worked = False  # a worker has answered: a later broken pool is a death, not a setup
 
     def __repr__(self) -> str:
         state = "closed" if self._closed else ("running" if self._executor else "idle")
@@ -92,7 +100,9 @@ class ProcessRecognizer:
                 raise RuntimeError("the recogniser was closed with its server")
             if self._executor is None:
                 context = multiprocessing.get_context("spawn")
-                self._executor = ProcessPoolExecutor(self.size, mp_context=context)
+                self._executor = ProcessPoolExecutor(
+                    self.size, mp_context=context, initializer=_ignore_interrupts
+                )
             return self._executor
 
     def recognize(self, pcm16k: np.ndarray, *, timeout: float | None = None) -> list[asr.Word]:
@@ -102,14 +112,31 @@ class ProcessRecognizer:
                 f"all {self.size} recognisers stayed busy for {timeout:g} s; try again later"
             )
         try:
-            if not self.in_threads:
+            for _ in range(2):  # a pool that worked and then broke (a worker killed) is remade once
+                if self.in_threads:
+                    break
                 try:
-                    return self._submit(_recognize_in_worker, pcm16k).result()
-                except BrokenProcessPool:
-                    self._fall_back_to_threads()
+                    words = self._submit(_recognize_in_worker, pcm16k).result()
+                except BrokenProcessPool as exc:
+                    if not self._worked or not self._discard(exc):
+                        self._fall_back_to_threads()
+                else:
+                    self._worked = True
+                    return words
             return asr.recognize(pcm16k, timeout=timeout)
         finally:
             self._slots.release()
+
+    def _discard(self, broken: BrokenProcessPool) -> bool:
+        """Drop a broken pool so the next call starts a new one; False if already closed."""
+        with self._lock:
+            if self._closed:
+                return False
+            executor, self._executor = self._executor, None
+        log.warning("dgdata serve: a recognition worker died (%s); starting new ones", broken)
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        return True
 
     def _fall_back_to_threads(self) -> None:
         with self._lock:

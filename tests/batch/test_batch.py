@@ -159,3 +159,31 @@ def test_a_batch_where_nothing_was_transcribed_still_has_typed_empty_tables(
         assert table.empty and str(table.dtypes["source"]) == "string"
     assert str(result.words.dtypes["start"]) == "float64"
     assert repr(result) == "<BatchResult 0 transcribed, 1 failed>"
+
+
+def test_a_multichannel_call_gives_every_channels_text_and_words_in_its_row(
+    dg: Deepgram, tmp_path: Path
+) -> None:
+    import wave
+
+    import numpy as np
+
+    def pcm(name: str) -> np.ndarray:
+        with wave.open(str(SAMPLES / f"{name}.wav")) as clip:
+            return np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2")
+
+    left, right = pcm("hello"), pcm("callback")
+    length = len(left) + len(right)
+    stereo = np.zeros((length, 2), dtype="<i2")
+    stereo[: len(left), 0], stereo[len(left) :, 1] = left, right
+    call = tmp_path / "call.wav"
+    with wave.open(str(call), "wb") as out:
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(16000)
+        out.writeframes(stereo.tobytes())
+    result = transcribe_many(dg, [call], {"multichannel": True}, cache_dir=None, progress=False)
+    row = result.transcripts.iloc[0]
+    assert row["text"] == "hello this is a speech test\nplease call me back tonight"
+    assert row["words"] == len(result.words) == 11
+    assert 0 < row["confidence"] <= 1

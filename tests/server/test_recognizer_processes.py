@@ -68,6 +68,44 @@ def test_workers_are_other_processes_and_stop_with_the_recogniser() -> None:
         recognizer.recognize(np.zeros(16000, dtype=np.int16))
 
 
+def test_workers_survive_the_interrupt_jupyter_sends_the_whole_process_group(
+    long_clip: Path,
+) -> None:
+    import signal
+
+    recognizer = ProcessRecognizer(1)
+    pcm = read_wav(long_clip)[: 16000 * 3]
+    try:
+        first = recognizer.recognize(pcm)
+        (pid,) = recognizer.worker_pids()
+        os.kill(pid, signal.SIGINT)  # what interrupting a notebook's kernel does to its children
+        time.sleep(0.3)
+        assert [w.word for w in recognizer.recognize(pcm)] == [w.word for w in first]
+        assert recognizer.worker_pids() == {pid} and not recognizer.in_threads
+    finally:
+        recognizer.close()
+
+
+def test_a_worker_that_dies_is_replaced_instead_of_falling_back_to_threads(
+    long_clip: Path, caplog: pytest.LogCaptureFixture
+) -> None:
+    import signal
+
+    recognizer = ProcessRecognizer(1)
+    pcm = read_wav(long_clip)[: 16000 * 3]
+    try:
+        first = recognizer.recognize(pcm)
+        (pid,) = recognizer.worker_pids()
+        os.kill(pid, signal.SIGKILL)
+        time.sleep(0.3)
+        with caplog.at_level(logging.WARNING, logger="dgdata.server"):
+            assert [w.word for w in recognizer.recognize(pcm)] == [w.word for w in first]
+        assert not recognizer.in_threads and recognizer.worker_pids() != {pid}
+        assert "starting new ones" in caplog.text
+    finally:
+        recognizer.close()
+
+
 SCRIPT = """
 import dgdata
 from dgdata.server.runner import LocalServer
