@@ -13,18 +13,22 @@ by a disk failure, edited by hand) counts as missing, so the file is simply tran
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
 import os
 import tempfile
+import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
-__all__ = ["TranscriptCache", "canonical_options", "file_sha256"]
+__all__ = ["TranscriptCache", "cache_scope", "canonical_options", "file_sha256"]
 
 _CHUNK = 1024 * 1024
 _TMP_SUFFIX = ".partial"
+#: seconds after which a temporary file is a killed writer's, not a batch still writing it
+STALE_AFTER = 600.0
 
 
 def file_sha256(source: str | os.PathLike[str] | BinaryIO) -> str:
@@ -38,6 +42,18 @@ def file_sha256(source: str | os.PathLike[str] | BinaryIO) -> str:
         for chunk in iter(lambda: source.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+def cache_scope(base_url: str, scheme: str, credential: str) -> str:
+    """Whose transcripts these are: the endpoint, and a fingerprint of the API key.
+
+    The fingerprint is 16 hex digits of a SHA-256, not the key. Short-lived access tokens change
+    every few minutes, so for them the endpoint alone is the scope.
+    """
+    if scheme.lower() == "token":
+        fingerprint = hashlib.sha256(credential.encode("utf-8")).hexdigest()[:16]
+        return f"{base_url.rstrip('/')} key:{fingerprint}"
+    return f"{base_url.rstrip('/')} token"
 
 
 def _query_value(value: Any) -> Any:
@@ -67,16 +83,25 @@ class TranscriptCache:
     def __init__(self, directory: str | os.PathLike[str]) -> None:
         self.directory = Path(directory)
         self.directory.mkdir(parents=True, exist_ok=True)
-        for leftover in self.directory.glob(f"*/*{_TMP_SUFFIX}"):  # from a killed writer
-            leftover.unlink(missing_ok=True)
+        # Temporary files of killed writers; young ones may be another live batch's.
+        stale = time.time() - STALE_AFTER
+        for leftover in self.directory.glob(f"*/*{_TMP_SUFFIX}"):
+            with contextlib.suppress(OSError):
+                if leftover.stat().st_mtime < stale:
+                    leftover.unlink()
 
     def __repr__(self) -> str:
         return f"TranscriptCache({str(self.directory)!r})"
 
     @staticmethod
-    def key(audio_sha256: str, options: Mapping[str, Any] | None) -> str:
-        """The entry key of an audio content hash with these options."""
-        text = f"{audio_sha256}\n{canonical_options(options)}"
+    def key(audio_sha256: str, options: Mapping[str, Any] | None, scope: str = "") -> str:
+        """The entry key of an audio content hash with these options, for this ``scope``.
+
+        ``scope`` says whose transcript it is (:func:`cache_scope`: the endpoint and the key's
+        fingerprint), so one cache folder never hands one server's or account's results to
+        another.
+        """
+        text = f"{audio_sha256}\n{canonical_options(options)}\n{scope}"
         return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
     def path(self, key: str) -> Path:

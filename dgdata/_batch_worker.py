@@ -27,7 +27,7 @@ from dgdata import errors
 from dgdata._batch_cache import TranscriptCache, file_sha256
 from dgdata._sources import AUDIO_EXTENSIONS, sniff_mimetype
 
-__all__ = ["Outcome", "RateLimiter", "check_audio", "transcribe_one"]
+__all__ = ["BatchJob", "Outcome", "RateLimiter", "check_audio", "transcribe_one"]
 
 logger = logging.getLogger(__name__)
 
@@ -36,6 +36,8 @@ BACKOFF_BASE = 0.5
 BACKOFF_CAP = 8.0
 #: the pause after a 429 that came without ``Retry-After``
 DEFAULT_RATE_LIMIT_PAUSE = 2.0
+#: after a pause, each worker waits up to this much more, so they do not return in lockstep
+RESUME_SPREAD = 0.25
 
 
 class RateLimiter:
@@ -66,9 +68,13 @@ class RateLimiter:
             return max(self._until - self._clock(), 0.0)
 
     def wait(self) -> None:
-        """Block until no pause is in force."""
+        """Block until no pause is in force (then a little more, so workers come back spread)."""
+        paused = False
         while (left := self.remaining()) > 0:
+            paused = True
             time.sleep(min(left, 0.5))
+        if paused:
+            time.sleep(random.uniform(0, RESUME_SPREAD))
 
     def __reduce__(self) -> tuple[Any, ...]:
         return (_limiter_for, (self.token,))
@@ -156,11 +162,17 @@ class Outcome:
         }
 
 
+#: formats with no header to recognise: for them the extension is all there is to go on
+HEADERLESS_EXTENSIONS = frozenset(
+    {".raw", ".pcm", ".l16", ".s16", ".ulaw", ".mulaw", ".ul", ".alaw", ".al", ".g711"}
+)
+
+
 def check_audio(path: Path) -> None:
     """Raise ``OSError`` / ``ValueError`` for what is certainly not a recording.
 
-    A file is taken when its first bytes look like audio (WAV, MP3, FLAC, Ogg, WebM, MP4, …) or,
-    for headerless formats, when its extension is an audio one.
+    A file is taken when its first bytes look like audio (WAV, MP3, AAC, FLAC, Ogg, WebM, MP4,
+    AMR, AIFF), or, for headerless formats (raw PCM, mu-law, A-law), by its extension alone.
     """
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file (moved or deleted since it was listed?)")
@@ -170,9 +182,12 @@ def check_audio(path: Path) -> None:
         head = handle.read(64)
     if not head:
         raise ValueError(f"{path}: the file is empty; nothing to transcribe")
-    if sniff_mimetype(head) is None and path.suffix.lower() not in AUDIO_EXTENSIONS:
+    if sniff_mimetype(head) is None and path.suffix.lower() not in HEADERLESS_EXTENSIONS:
+        named = path.suffix.lower() in AUDIO_EXTENSIONS
         raise ValueError(
-            f"{path}: not a recording Deepgram can read (unknown content and extension)"
+            f"{path}: not a recording Deepgram can read ("
+            + (f"named {path.suffix} but its content is not" if named else "unknown content")
+            + "); headerless audio needs an extension such as .ulaw or .pcm"
         )
 
 
@@ -181,14 +196,23 @@ def backoff(attempt: int) -> float:
     return min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_CAP) * (1 + random.uniform(0, 0.25))
 
 
-def transcribe_one(
-    dg: Any,
-    path: Path,
-    options: Mapping[str, Any],
-    cache: TranscriptCache | None,
-    limiter: RateLimiter,
-    attempts: int,
-) -> Outcome:
+@dataclass(frozen=True)
+class BatchJob:
+    """What every file of one batch shares (picklable: it travels to worker processes)."""
+
+    options: Mapping[str, Any]
+    cache: TranscriptCache | None
+    limiter: RateLimiter
+    #: tries per file for server errors, 408s and dropped connections
+    attempts: int = 8
+    #: whose transcripts these are (:func:`~dgdata._batch_cache.cache_scope`)
+    scope: str = ""
+    #: 429s a file may meet (they do not use up ``attempts``), and the longest pause accepted
+    rate_limited: int = 20
+    max_pause: float = 300.0
+
+
+def transcribe_one(dg: Any, path: Path, job: BatchJob) -> Outcome:
     """Transcribe one file (or take it from the cache). Never raises: failures are outcomes."""
     outcome = Outcome(str(path))
     try:
@@ -196,46 +220,44 @@ def transcribe_one(
         outcome.sha256 = file_sha256(path)
     except (OSError, ValueError) as exc:
         return outcome.fail(exc)
-    key = TranscriptCache.key(outcome.sha256, options)
-    if cache is not None and (stored := cache.get(key)) is not None:
+    key = TranscriptCache.key(outcome.sha256, job.options, job.scope)
+    if job.cache is not None and (stored := job.cache.get(key)) is not None:
         outcome.transcript, outcome.cached = stored, True
         return outcome
     try:
-        outcome.transcript = _send_with_retries(dg, path, options, limiter, attempts, outcome)
+        outcome.transcript = _send_with_retries(dg, path, job, outcome)
     except Exception as exc:  # every failure becomes the file's error row, never a crash
         if not isinstance(exc, (errors.DeepgramError, OSError, ValueError)):
             logger.exception("unexpected error transcribing %s", path)
         return outcome.fail(exc)
-    if cache is not None:
-        cache.put(key, outcome.transcript)
+    if job.cache is not None:
+        try:
+            job.cache.put(key, outcome.transcript)
+        except OSError as exc:  # the transcript is paid for: keep it, say the cache failed
+            logger.warning("%s: transcribed, but not cached (%s)", path, exc)
     return outcome
 
 
-def _send_with_retries(
-    dg: Any,
-    path: Path,
-    options: Mapping[str, Any],
-    limiter: RateLimiter,
-    attempts: int,
-    outcome: Outcome,
-) -> dict[str, Any]:
-    for attempt in range(1, max(attempts, 1) + 1):
-        outcome.attempts = attempt
-        limiter.wait()
+def _send_with_retries(dg: Any, path: Path, job: BatchJob, outcome: Outcome) -> dict[str, Any]:
+    failures = limited = 0
+    while True:
+        outcome.attempts += 1
+        job.limiter.wait()
         try:
-            return dict(dg.transcription.prerecorded(path, dict(options)))
+            return dict(dg.transcription.prerecorded(path, dict(job.options)))
         except errors.RateLimitError as exc:
-            if attempt == attempts:
-                raise
+            limited += 1
             pause = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
+            if limited > job.rate_limited or pause > job.max_pause:
+                raise
             logger.warning("%s: rate limited; pausing the whole batch for %.2fs", path, pause)
-            limiter.pause(pause)
+            job.limiter.pause(pause)
         except (errors.DeepgramApiError, errors.DeepgramConnectionError) as exc:
             # 5xx, 408 and dropped connections are worth another go; 4xx and upload read
             # timeouts (the audio may already be billed) are not.
-            if not getattr(exc, "retryable", False) or attempt == attempts:
+            failures += 1
+            if not getattr(exc, "retryable", False) or failures >= job.attempts:
                 raise
-            delay = backoff(attempt)
-            logger.warning("%s: %s; retry %d in %.2fs", path, exc, attempt + 1, delay)
+            delay = backoff(failures)
+            logger.warning("%s: %s; retry in %.2fs", path, exc, delay)
             time.sleep(delay)
-    raise AssertionError("unreachable")  # pragma: no cover

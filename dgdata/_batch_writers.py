@@ -310,7 +310,15 @@ def _caption_text(response: dict[str, Any], kind: str, path: str, options: Any) 
 
 
 def _read_umask() -> int:
-    # os.umask can only be read by setting it; done once, at import, not while threads write.
+    # Linux tells the umask without changing it; elsewhere it can only be read by setting it,
+    # which is done once, at import, not while threads write files.
+    try:
+        with open("/proc/self/status", encoding="ascii") as status:
+            for line in status:
+                if line.startswith("Umask:"):
+                    return int(line.split()[1], 8)
+    except (OSError, ValueError):
+        pass
     mask = os.umask(0o022)
     os.umask(mask)
     return mask

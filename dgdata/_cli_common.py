@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import re
 import sys
 from collections.abc import Iterable
@@ -116,6 +117,45 @@ def iso_date(text: str) -> str:
     return text.strip()
 
 
+def date_order(start: str | None, end: str | None) -> None:
+    """A :class:`UsageError` when ``--start`` comes after ``--end`` (both as :func:`iso_date`).
+
+    A plain date stands for its whole day, so ``--start 2024-06-01T12:00 --end 2024-06-01`` is
+    fine; date-times in different time zones are compared as instants.
+    """
+    if not start or not end:
+        return
+    first, last = _instant(start), _instant(end)
+    both_instants = _has_time(start) and _has_time(end)
+    # else a day against a day, or against an instant: compare the days
+    if first > last if both_instants else first.date() > last.date():
+        raise UsageError(f"--start {start} is after --end {end}; swap them")
+
+
+def _has_time(text: str) -> bool:
+    return "T" in text or " " in text
+
+
+def _instant(text: str) -> dt.datetime:
+    when = dt.datetime.fromisoformat(text.replace("Z", "+00:00"))
+    if when.tzinfo is not None:
+        when = when.astimezone(dt.timezone.utc).replace(tzinfo=None)
+    return when
+
+
+def port_number(text: str) -> int:
+    """An argparse ``type`` for ``--port``: 0 (any free port) to 65535."""
+    try:
+        value = int(text)
+    except ValueError:
+        value = -1
+    if not 0 <= value <= 65535:
+        raise argparse.ArgumentTypeError(
+            f"expected a port number from 0 to 65535 (0: any free port), got {text!r}"
+        )
+    return value
+
+
 def positive_int(text: str) -> int:
     """An argparse ``type`` for counts such as ``-j``."""
     try:
@@ -146,6 +186,84 @@ def client(args: argparse.Namespace) -> Any:
                 "DEEPGRAM_API_URL at it and use the key it prints."
             ) from None
         raise UsageError(str(exc)) from None
+
+
+def request_hint(
+    error: BaseException | None = None, statuses: Iterable[int] = (), unreachable: bool = False
+) -> str:
+    """What to check after failed requests (with a leading space), or ``""``: from the error,
+    or from the HTTP statuses and whether some got no answer (``unreachable``)."""
+    from dgdata.errors import DeepgramApiError, DeepgramConnectionError
+
+    codes = set(statuses)
+    if isinstance(error, DeepgramApiError):
+        codes.add(error.status)
+    if 401 in codes:
+        return " The API key was rejected (401): check DEEPGRAM_API_KEY / --api-key."
+    if 402 in codes:
+        return " The project is out of credit (402)."
+    if 403 in codes:
+        return " The key lacks the permission for this (403): use a key with more scopes."
+    if unreachable or isinstance(error, DeepgramConnectionError):
+        return " Check the URL (DEEPGRAM_API_URL / --api-url) and that the server is reachable."
+    return ""
+
+
+def request_failed(command: str, error: BaseException) -> str:
+    """The one line for a request that failed: the error's own message, then what to check."""
+    text = one_line(error)
+    hint = "" if "reachable?" in text else request_hint(error)  # the message asks already
+    if not text.endswith((".", "?", "!")):
+        text += "."
+    return f"dgdata {command}: {text}{hint}"
+
+
+def one_line(error: BaseException) -> str:
+    """An exception as one line: an ``OSError`` as ``reason: 'file'``, others as their text."""
+    if isinstance(error, OSError) and error.strerror:
+        text = error.strerror
+        if error.filename is not None:
+            text += f": {str(error.filename)!r}"
+    else:
+        text = str(error) or type(error).__name__
+    return " ".join(text.split())
+
+
+def check_writable(path: Path, *, folder: bool, what: str, option: str = "--out") -> None:
+    """A :class:`UsageError` unless ``path`` can be written, as a folder or as one file.
+
+    Checked before any work is done, so a bad path costs nothing; nothing is created. The
+    nearest folder that exists must be a folder (not a file) we may write in; an existing
+    file must be writable. ``what`` names the thing written, for the message.
+    """
+    shown = f"{option} {str(path)!r}"
+    if folder and os.path.lexists(path) and not path.is_dir():
+        raise UsageError(f"{shown} is a file; {what} is written as a folder")
+    if not folder and path.is_dir():
+        raise UsageError(f"{shown} is a folder; {what} is written to one file")
+    nearest = path if folder else path.parent
+    while not os.path.lexists(nearest) and nearest.parent != nearest:
+        nearest = nearest.parent
+    if not nearest.is_dir():
+        raise UsageError(f"{shown} cannot be created: {str(nearest)!r} is a file, not a folder")
+    if not os.access(nearest, os.W_OK | os.X_OK):
+        raise UsageError(f"{shown} cannot be written: no permission to write in {str(nearest)!r}")
+    if not folder and path.exists() and not os.access(path, os.W_OK):
+        raise UsageError(f"{shown} cannot be overwritten: the file is read-only")
+
+
+def make_folder(path: Path, *, what: str, option: str, hint: str = "") -> Path:
+    """Create the folder ``path`` (and its parents) now, or a one-line :class:`UsageError`."""
+    try:
+        check_writable(path, folder=True, what=what, option=option)
+        path.mkdir(parents=True, exist_ok=True)
+    except UsageError as exc:
+        raise UsageError(f"{exc}{hint}") from None
+    except OSError as exc:
+        raise UsageError(
+            f"{option} {str(path)!r} cannot be created ({one_line(exc)}){hint}"
+        ) from None
+    return path
 
 
 def add_client_options(parser: argparse.ArgumentParser) -> None:

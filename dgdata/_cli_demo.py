@@ -15,7 +15,7 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dgdata._cli_common import UsageError, aligned_table, plural, say
+from dgdata._cli_common import UsageError, aligned_table, make_folder, plural, say
 
 #: Where the bundled recordings live (16 kHz WAV, synthetic speech; see their README).
 SAMPLES = Path(__file__).parent / "data" / "samples"
@@ -34,10 +34,7 @@ def demo(args: argparse.Namespace) -> int:
         ) from None
     from dgdata import Deepgram
 
-    out = Path(args.out)
-    if out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} is a file; the demo writes into a folder")
-    out.mkdir(parents=True, exist_ok=True)
+    out = make_folder(Path(args.out), what="the demo's output", option="--out")
     tour = _Tour(quiet=args.quiet)
     # One recogniser process: for three short clips, starting more costs more than it saves.
     with (
@@ -53,7 +50,7 @@ def demo(args: argparse.Namespace) -> int:
             _say_failed(result.errors)
             return 1
         _words_step(result, tour)
-        requests = _usage_step(dg, tour)
+        requests = _usage_step(dg, tour, server.project_id)
         written = _write_files(result, requests, out)
     tour.files(out, written)
     tour.line("Next: `dgdata lab` opens JupyterLab on a local server like this one;")
@@ -150,7 +147,7 @@ def _words_step(result: Any, tour: _Tour, limit: int = 20) -> None:
         tour.line(f"{_INDENT}… {len(words) - limit} more")
 
 
-def _usage_step(dg: Any, tour: _Tour) -> Any:
+def _usage_step(dg: Any, tour: _Tour, own_project: str) -> Any:
     tour.step(
         "Usage and spend of the demo account (every request of every project)",
         "requests = dg.usage.requests_frame()",
@@ -161,9 +158,8 @@ def _usage_step(dg: Any, tour: _Tour) -> Any:
     usd = float(requests["usd"].fillna(0).sum())
     first, last = requests["created"].min(), requests["created"].max()
     tour.line(
-        f"{_INDENT}{plural(len(requests), 'request')} in "
-        f"{plural(requests['project_id'].nunique(), 'project')}, {hours:,.1f} audio hours, "
-        f"${usd:,.2f} USD, {first:%Y-%m-%d} to {last:%Y-%m-%d}"
+        f"{_INDENT}{plural(len(requests), 'request')} in {_projects(requests, own_project)}, "
+        f"{hours:,.1f} audio hours, ${usd:,.2f} USD, {first:%Y-%m-%d} to {last:%Y-%m-%d}"
     )
     tour.line()
     tour.block(_by_model(requests))
@@ -172,6 +168,17 @@ def _usage_step(dg: Any, tour: _Tour) -> Any:
     tour.line()
     tour.block(_by_week(requests))
     return requests
+
+
+def _projects(requests: Any, own_project: str) -> str:
+    """Where the requests are: the demo projects (seeded), and the server's own project,
+    which holds the demo's transcriptions of the step above."""
+    own = requests["project_id"] == own_project
+    demo = requests.loc[~own, "project_id"].nunique()
+    where = plural(demo, "demo project")
+    if own.any():
+        where += f" and the server's own (the {plural(int(own.sum()), 'transcription')} above)"
+    return where
 
 
 def _by_model(requests: Any, top: int = 6) -> str:

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dgdata._cli_common import UsageError, say
+from dgdata._cli_common import UsageError, make_folder, say
 
 #: The repository's notebooks, when dgdata runs from a source checkout.
 REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -47,7 +47,9 @@ def notebooks_folder(chosen: str | None, cwd: Path | None = None) -> tuple[Path,
         raise UsageError(f"--notebooks {str(folder)!r} is a file, not a folder")
     if folder.is_dir():
         return folder, None
-    folder.mkdir(parents=True)
+    option = "--notebooks" if chosen is not None else "the notebooks folder"
+    hint = "" if chosen is not None else "; pass --notebooks DIR"
+    make_folder(folder, what="the notebooks folder", option=option, hint=hint)
     return folder, f"created {folder}/ (it was missing); notebooks you save go there"
 
 

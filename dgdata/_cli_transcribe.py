@@ -18,11 +18,17 @@ from dgdata._cli_common import (
     UsageError,
     aligned_table,
     audio_length,
+    check_writable,
     client,
+    date_order,
     json_ready,
+    make_folder,
+    one_line,
     output_format,
     parse_options,
     plural,
+    request_failed,
+    request_hint,
     say,
 )
 
@@ -32,8 +38,12 @@ _FORMAT_NAMES = {"parquet": "Parquet", "csv": "CSV", "jsonl": "JSON Lines", "srt
 
 
 def transcribe(args: argparse.Namespace) -> int:
-    """Run ``dgdata transcribe``: 0 when every file was transcribed, 1 when some failed."""
-    from dgdata.batch import transcribe_folder
+    """Run ``dgdata transcribe``: 0 when every file was transcribed, 1 when some failed.
+
+    Everything that can be checked before sending (the folder, ``--out``, the cache folder,
+    the key) is checked first: a usage error never costs a transcription.
+    """
+    from dgdata.batch import default_cache_dir, transcribe_folder
 
     folder = Path(args.folder)
     if not folder.is_dir():
@@ -46,21 +56,43 @@ def transcribe(args: argparse.Namespace) -> int:
     options = parse_options(args.option or [])
     if args.model:
         options["model"] = args.model
+    check_out(out, fmt)
     dg = client(args)
     settings: dict[str, Any] = {"concurrency": args.jobs, "progress": _progress(args.quiet)}
     if args.no_cache:
         settings["cache_dir"] = None
-    elif args.cache_dir:
-        settings["cache_dir"] = args.cache_dir
+    else:
+        chosen = args.cache_dir is not None
+        settings["cache_dir"] = make_folder(
+            Path(args.cache_dir).expanduser() if chosen else default_cache_dir(),
+            what="the transcript cache",
+            option="--cache-dir" if chosen else "the transcript cache",
+            hint="; pass another --cache-dir or --no-cache"
+            if chosen
+            else "; pass --cache-dir DIR or --no-cache",
+        )
     result = transcribe_folder(dg, folder, args.pattern, options, **settings)
     if not len(result.transcripts):
         raise UsageError(
             f"no files match {args.pattern!r} under {str(folder)!r}; nothing written "
             "(hidden files are skipped; see --pattern)"
         )
-    written = write_batch(result, out, fmt, args.table)
     failures = result.errors
     done = len(result.transcripts) - len(failures)
+    try:
+        written = write_batch(result, out, fmt, args.table)
+    except (OSError, ValueError) as exc:  # --out was fine before; something changed meanwhile
+        kept = (
+            "they are cached, so a rerun with a writable --out sends nothing"
+            if settings["cache_dir"] is not None
+            else "nothing was cached (--no-cache)"
+        )
+        say(
+            f"dgdata transcribe: {plural(done, 'file')} transcribed, but writing "
+            f"{_FORMAT_NAMES.get(fmt, fmt.upper())} to {str(out)!r} failed ({one_line(exc)}); "
+            f"{kept}; exit status 1."
+        )
+        return 1
     seconds = float(result.transcripts["duration"].fillna(0).sum())
     if not args.quiet or len(failures):
         say(
@@ -70,7 +102,7 @@ def transcribe(args: argparse.Namespace) -> int:
         )
     if len(failures):
         say(_errors_table(failures, folder))
-        hint = _auth_hint(failures)
+        hint = _failures_hint(failures)
         say(
             f"dgdata transcribe: {plural(len(failures), 'file')} failed (listed above); "
             f"exit status 1.{hint}"
@@ -79,12 +111,13 @@ def transcribe(args: argparse.Namespace) -> int:
     return 0
 
 
+def check_out(out: Path, fmt: str) -> None:
+    """A :class:`UsageError` unless ``out`` can take ``fmt``: a folder, or one file."""
+    check_writable(out, folder=fmt in FOLDER_FORMATS, what=_FORMAT_NAMES.get(fmt, fmt.upper()))
+
+
 def write_batch(result: Any, out: Path, fmt: str, table: str = "transcripts") -> str:
     """Write ``result`` as ``fmt`` at ``out``; returns where, for the summary line."""
-    if fmt in FOLDER_FORMATS and out.exists() and not out.is_dir():
-        raise UsageError(f"--out {str(out)!r} is a file; {fmt} is written as a folder")
-    if fmt not in FOLDER_FORMATS and out.is_dir():
-        raise UsageError(f"--out {str(out)!r} is a folder; {fmt} is written to one file")
     if fmt not in FOLDER_FORMATS:
         out.parent.mkdir(parents=True, exist_ok=True)
     if fmt == "parquet":
@@ -98,27 +131,41 @@ def write_batch(result: Any, out: Path, fmt: str, table: str = "transcripts") ->
 
 
 def usage(args: argparse.Namespace) -> int:
-    """Run ``dgdata usage``: every request of a project (or all of them) to a file."""
-    from dgdata.errors import DeepgramApiError
+    """Run ``dgdata usage``: every request of a project (or all of them) to a file.
+
+    0 when the file is written; 1 when a request fails (unreachable, timed out, an API error)
+    or the file cannot be written after all; 2 for what can be checked first.
+    """
+    from dgdata.errors import DeepgramError
 
     out = Path(args.out)
     fmt = output_format(out, args.format, USAGE_FORMATS)
-    if out.is_dir():
-        raise UsageError(f"--out {str(out)!r} is a folder; usage is written to one file")
+    check_writable(out, folder=False, what="usage")
+    date_order(args.start, args.end)
     dg = client(args)
     project = None if args.project == "all" else args.project
     try:
         requests = dg.usage.requests_frame(project, args.start, args.end)
-    except DeepgramApiError as exc:
-        say(f"dgdata usage: {exc}")
+    except DeepgramError as exc:
+        say(request_failed("usage", exc))
         return 1
-    out.parent.mkdir(parents=True, exist_ok=True)
-    if fmt == "csv":
-        json_ready(requests).to_csv(out, index=False)
-    elif fmt == "parquet":
-        requests.to_parquet(out, index=False)
-    else:
-        requests.to_json(out, orient="records", lines=True, date_format="iso")
+    finally:
+        dg.close()
+    try:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        if fmt == "csv":
+            json_ready(requests).to_csv(out, index=False)
+        elif fmt == "parquet":
+            requests.to_parquet(out, index=False)
+        else:
+            requests.to_json(out, orient="records", lines=True, date_format="iso")
+    except (OSError, ValueError) as exc:  # --out was fine before; something changed meanwhile
+        say(
+            f"dgdata usage: fetched {plural(len(requests), 'request')}, but writing "
+            f"{_FORMAT_NAMES.get(fmt, fmt)} to {str(out)!r} failed ({one_line(exc)}); "
+            "exit status 1."
+        )
+        return 1
     if not args.quiet:
         hours = float(requests["duration"].fillna(0).sum())
         usd = float(requests["usd"].fillna(0).sum())
@@ -153,10 +200,8 @@ def _relative(path: str, folder: Path) -> str:
         return str(path)
 
 
-def _auth_hint(failures: Any) -> str:
+def _failures_hint(failures: Any) -> str:
+    """What to check when files failed: the key (401), credit (402), the URL (no answer)."""
     statuses = set(failures["status"].dropna().astype(int))
-    if 401 in statuses:
-        return " The API key was rejected (401): check DEEPGRAM_API_KEY / --api-key."
-    if 402 in statuses:
-        return " The project is out of credit (402)."
-    return ""
+    no_answer = failures["error_type"].isin(["DeepgramConnectionError", "DeepgramTimeoutError"])
+    return request_hint(statuses=statuses, unreachable=bool(no_answer.any()))

@@ -21,8 +21,8 @@ from typing import Any
 
 import pandas as pd
 
-from dgdata._batch_cache import TranscriptCache
-from dgdata._batch_worker import Outcome, RateLimiter, transcribe_one
+from dgdata._batch_cache import TranscriptCache, cache_scope
+from dgdata._batch_worker import BatchJob, Outcome, RateLimiter, transcribe_one
 
 __all__ = [
     "BatchResult",
@@ -142,70 +142,123 @@ def transcribe_many(
     cache_dir: str | os.PathLike[str] | None = DEFAULT,
     progress: bool = True,
     executor: Executor | None = None,
-    attempts: int = 6,
+    attempts: int = 8,
 ) -> BatchResult:
     """Transcribe recordings concurrently; every file gives a row, failures included.
 
     Args:
         dg: a :class:`dgdata.Deepgram` client (local server, cloud or self-hosted).
-        sources: paths of recordings; a path given twice is sent once.
+        sources: paths of recordings (a list, not one path); a path given twice is sent once.
         options: ``/v1/listen`` options for every file (``{"model": "nova-3", ...}``).
         concurrency: files in flight at once with the default thread pool.
         cache_dir: where finished transcripts are kept (default :func:`default_cache_dir`;
-            ``None`` for no cache), so a rerun sends only what is not done.
+            ``None`` for no cache), so a rerun sends only what is not done. Entries are kept
+            per endpoint and API key: another server or account never gets them.
         progress: a ``tqdm`` bar (files, failures, audio hours, ETA); a widget in notebooks.
         executor: any ``concurrent.futures.Executor`` to run the files on instead of the thread
             pool, e.g. a Dask cluster's ``client.get_executor()``. It is left open.
-        attempts: tries per file. A 429 pauses the whole batch for its ``Retry-After``; server
-            errors, 408s and dropped connections back off and try again; other errors do not.
+        attempts: tries per file after server errors, 408s and dropped connections (with
+            back-off). A 429 pauses the whole batch for its ``Retry-After`` and does not use up
+            an attempt; other errors are not retried.
 
     Returns:
         a :class:`BatchResult`, rows in the order of ``sources``.
     """
-    paths = list(dict.fromkeys(Path(source) for source in sources))
-    cache = (
-        None
-        if cache_dir is None
-        else TranscriptCache(default_cache_dir() if cache_dir is DEFAULT else cache_dir)
+    paths = _paths(sources)
+    job = BatchJob(
+        options=_options(options),
+        cache=None if cache_dir is None else TranscriptCache(_cache_folder(cache_dir)),
+        limiter=RateLimiter(),
+        attempts=_positive("attempts", attempts),
+        scope=_scope(dg),
     )
     # The batch does its own retrying (with one pause for every worker), so the client must not.
     sender = dg.with_options(max_retries=0) if hasattr(dg, "with_options") else dg
-    limiter = RateLimiter()
-    chosen = dict(options or {})
-    pool = executor or ThreadPoolExecutor(max(int(concurrency), 1), "dgdata-batch")
-    futures: dict[Future[Outcome], int] = {}
-    results: list[Outcome | None] = [None] * len(paths)
+    pool = executor or ThreadPoolExecutor(_positive("concurrency", concurrency), "dgdata-batch")
     bar = _progress(len(paths), progress)
+    interrupted = False
     try:
-        for index, path in enumerate(paths):
-            future = pool.submit(transcribe_one, sender, path, chosen, cache, limiter, attempts)
-            futures[future] = index
-        failed = cached = 0
-        hours = 0.0
+        futures = {
+            pool.submit(transcribe_one, sender, path, job): i for i, path in enumerate(paths)
+        }
+        outcomes = _collect(futures, paths, bar)
+    except BaseException:
+        interrupted = True
+        raise
+    finally:
+        if bar is not None:
+            bar.close()
+        if executor is None:  # interrupted: do not wait for uploads in flight
+            pool.shutdown(wait=not interrupted, cancel_futures=True)
+    frame = pd.DataFrame([o.row() for o in outcomes], columns=list(COLUMNS)).astype(COLUMNS)
+    responses = {o.path: o.transcript for o in outcomes if o.transcript is not None}
+    return BatchResult(frame, responses)
+
+
+def _collect(futures: dict[Future[Outcome], int], paths: list[Path], bar: Any) -> list[Outcome]:
+    """Each file's outcome as it finishes, in the order of ``paths``; a lost task is an error."""
+    results: list[Outcome | None] = [None] * len(paths)
+    failed = cached = 0
+    hours = 0.0
+    try:
         for future in as_completed(futures):
-            outcome = future.result()
-            results[futures[future]] = outcome
+            index = futures[future]
+            try:
+                outcome = future.result()
+            except Exception as exc:  # the executor lost the task (a Dask worker died, ...)
+                outcome = Outcome(str(paths[index])).fail(exc)
+            results[index] = outcome
             failed += outcome.error is not None
             cached += outcome.cached
             hours += outcome.duration / 3600
             if bar is not None:
-                bar.set_postfix(
-                    failed=failed, cached=cached, audio_hours=f"{hours:.2f}", refresh=False
-                )
+                bar.set_postfix(failed=failed, cached=cached, audio_hours=f"{hours:.2f}")
                 bar.update(1)
     except BaseException:
         for future in futures:  # interrupted: drop the files not started yet
             future.cancel()
         raise
-    finally:
-        if bar is not None:
-            bar.close()
-        if executor is None:
-            pool.shutdown(wait=True, cancel_futures=True)
-    done = [o for o in results if o is not None]
-    frame = pd.DataFrame([o.row() for o in done], columns=list(COLUMNS)).astype(COLUMNS)
-    responses = {o.path: o.transcript for o in done if o.transcript is not None}
-    return BatchResult(frame, responses)
+    return [o for o in results if o is not None]
+
+
+def _paths(sources: Iterable[str | os.PathLike[str]]) -> list[Path]:
+    if isinstance(sources, (str, bytes, os.PathLike)):
+        raise TypeError(
+            f"sources must be a list of recordings, not one path ({sources!r}); "
+            "for every recording of a folder use transcribe_folder(dg, folder)"
+        )
+    return list(dict.fromkeys(Path(source) for source in sources))
+
+
+def _options(options: Mapping[str, Any] | None) -> dict[str, Any]:
+    if options is None:
+        return {}
+    if not isinstance(options, Mapping):
+        raise TypeError(
+            f"options must be a dict of /v1/listen options such as {{'smart_format': True}}, "
+            f"not {type(options).__name__}"
+        )
+    return dict(options)
+
+
+def _positive(name: str, value: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+        raise ValueError(f"{name} must be a whole number of at least 1, not {value!r}")
+    return value
+
+
+def _cache_folder(cache_dir: str | os.PathLike[str]) -> Path:
+    folder = default_cache_dir() if cache_dir is DEFAULT else Path(cache_dir)
+    if folder.exists() and not folder.is_dir():
+        raise NotADirectoryError(f"cache_dir {folder} is a file; pass a folder (or None)")
+    return folder
+
+
+def _scope(dg: Any) -> str:
+    config = getattr(dg, "config", None)
+    if config is None:  # not a dgdata client: no way to tell accounts apart
+        return ""
+    return cache_scope(config.base_url, config.scheme, config.credential.reveal())
 
 
 def transcribe_folder(
@@ -213,13 +266,27 @@ def transcribe_folder(
     folder: str | os.PathLike[str],
     pattern: str = "**/*",
     options: Mapping[str, Any] | None = None,
-    **settings: Any,
+    *,
+    concurrency: int = 8,
+    cache_dir: str | os.PathLike[str] | None = DEFAULT,
+    progress: bool = True,
+    executor: Executor | None = None,
+    attempts: int = 8,
 ) -> BatchResult:
     """Transcribe every file under ``folder`` matching ``pattern`` (hidden files skipped).
 
-    Keywords are those of :func:`transcribe_many`. Files that are not recordings become error
-    rows, so nothing in the folder is silently ignored except hidden files and folders.
+    The keywords are those of :func:`transcribe_many`. Files that are not recordings become
+    error rows, so nothing in the folder is silently ignored except hidden files and folders.
+
+    Example::
+
+        result = dgdata.transcribe_folder(dg, "calls/", "**/*.wav", {"smart_format": True})
     """
+    if not isinstance(pattern, str):
+        raise TypeError(
+            f"pattern must be a glob such as '**/*.wav', not {type(pattern).__name__}; "
+            "options go fourth or as options=..."
+        )
     root = Path(folder)
     if not root.is_dir():
         raise NotADirectoryError(f"{root}: not a folder; pass the folder of recordings")
@@ -228,7 +295,16 @@ def transcribe_folder(
         for p in root.glob(pattern)
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
-    result = transcribe_many(dg, files, options, **settings)
+    result = transcribe_many(
+        dg,
+        files,
+        options,
+        concurrency=concurrency,
+        cache_dir=cache_dir,
+        progress=progress,
+        executor=executor,
+        attempts=attempts,
+    )
     result.root = root
     return result
 

@@ -17,13 +17,25 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import errno
 import os
 import sys
 import textwrap
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from dgdata._cli_common import UsageError, add_client_options, iso_date, positive_int, say
+from dgdata._cli_common import (
+    UsageError,
+    add_client_options,
+    check_writable,
+    iso_date,
+    one_line,
+    port_number,
+    positive_int,
+    request_failed,
+    say,
+)
 from dgdata._version import __version__
 
 Commands = Any  # argparse's sub-parsers action (private type)
@@ -81,7 +93,9 @@ def build_parser() -> argparse.ArgumentParser:
     serve.add_argument(
         "--host", default="127.0.0.1", help="address to listen on (default: loopback only)"
     )
-    serve.add_argument("--port", type=int, default=8080, help="port (default 8080; 0 = any free)")
+    serve.add_argument(
+        "--port", type=port_number, default=8080, help="port (default 8080; 0 = any free)"
+    )
     serve.add_argument(
         "--db",
         default=":memory:",
@@ -138,7 +152,7 @@ def _add_transcribe(commands: Commands) -> None:
             "  dgdata transcribe calls/ --out calls.parquet --model nova-3 -j 16\n"
             "  dgdata transcribe calls/ --out calls.csv --option smart_format=true \\\n"
             "      --option keywords=refund:2 --option keywords=invoice\n"
-            "  dgdata transcribe calls/ --out captions.srt --pattern '**/*.wav'",
+            "  dgdata transcribe calls/ --out captions/ --format srt --pattern '**/*.wav'",
             _EXIT_STATUS,
         ),
     )
@@ -268,12 +282,15 @@ def _add_lab(commands: Commands) -> None:
         ),
     )
     lab.add_argument(
-        "--port", type=int, default=8888, help="JupyterLab's port (default 8888; 0 = any free)"
+        "--port",
+        type=port_number,
+        default=8888,
+        help="JupyterLab's port (default 8888; 0 = any free)",
     )
     lab.add_argument(
         "--server-port",
         metavar="PORT",
-        type=int,
+        type=port_number,
         default=0,
         help="the local Deepgram server's port (default: any free port)",
     )
@@ -301,15 +318,31 @@ def serve(args: argparse.Namespace) -> int:
             'pip install "dgdata[server]"\n'
         )
         return 2
+    import sqlite3
+
     api_key = args.api_key or os.environ.get("DGDATA_SERVE_KEY") or None
+    if args.db != ":memory:":
+        db = Path(args.db).expanduser()
+        check_writable(db, folder=False, what="the SQLite database", option="--db")
+        try:
+            db.parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise UsageError(f"--db {args.db!r} cannot be created ({one_line(exc)})") from None
     try:
         server = LocalServer(
             host=args.host, port=args.port, db=args.db, demo=args.demo, api_key=api_key
         )
+    except sqlite3.Error as exc:
+        raise UsageError(
+            f"--db {args.db!r} cannot be used as the server's database ({exc}); pick another "
+            "file (or leave --db out: in memory)"
+        ) from None
     except OSError as exc:
+        port_taken = exc.errno in (errno.EADDRINUSE, errno.EACCES)
+        pick = "Pick another --port." if port_taken else "Check --host."
         sys.stderr.write(
             f"dgdata serve: cannot listen on {args.host}:{args.port}: "
-            f"{exc.strerror or exc}. Pick another --port.\n"
+            f"{exc.strerror or exc}. {pick}\n"
         )
         return 2
     sys.stdout.write(
@@ -334,6 +367,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.command is None:
         parser.print_help()
         return 0
+    from dgdata.errors import ConfigurationError, DeepgramError
+
     try:
         return _run(args)
     except UsageError as exc:
@@ -344,11 +379,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         hint = " (finished transcripts are cached: run it again to carry on)" if resumable else ""
         say(f"dgdata {args.command}: interrupted{hint}")
         return 130
+    except ConfigurationError as exc:  # a setting the client refused: the command line's fault
+        say(f"dgdata {args.command}: {one_line(exc)}")
+        return 2
+    except DeepgramError as exc:  # a request failed (no answer, timed out, an API error)
+        say(request_failed(args.command, exc))
+        return 1
     except BrokenPipeError:  # `dgdata demo | head`: the reader left, which is not an error
         # no "Exception ignored ... BrokenPipeError" when Python flushes stdout at exit
         with contextlib.suppress(OSError, ValueError):
             os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
         return 0
+    except OSError as exc:  # a file that could not be read or written after the checks
+        say(f"dgdata {args.command}: {one_line(exc)}")
+        return 1
 
 
 def _run(args: argparse.Namespace) -> int:

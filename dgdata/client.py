@@ -13,6 +13,8 @@ from __future__ import annotations
 
 import dataclasses
 import threading
+import uuid
+from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
@@ -128,6 +130,7 @@ class Deepgram:
         )
         self._transport = Transport(self._config, session=session)
         self._lock = threading.Lock()
+        self._token = uuid.uuid4().hex
 
     @property
     def config(self) -> ClientConfig:
@@ -168,6 +171,7 @@ class Deepgram:
         other._config = dataclasses.replace(self._config, **changes)
         other._transport = Transport(other._config, session=self._transport.session)
         other._lock = threading.Lock()
+        other._token = uuid.uuid4().hex
         return other
 
     def close(self) -> None:
@@ -184,14 +188,31 @@ class Deepgram:
         kind = "access token" if self._config.uses_access_token else "api key"
         return f"Deepgram(api_url={self._config.base_url!r}, auth={kind} ***)"
 
-    def __getstate__(self) -> dict[str, Any]:
-        # Picklable for process pools and Dask workers: the settings travel, the session does not.
-        return {"config": self._config}
+    def __reduce__(self) -> tuple[Any, ...]:
+        # Picklable for process pools and Dask workers: the settings travel, the session does
+        # not. Every copy of one client that reaches a process is that process's one clone, so
+        # a batch of a thousand tasks opens a worker's connections once, not a thousand times.
+        return (_clone_in_this_process, (self._token, self._config))
 
-    def __setstate__(self, state: dict[str, Any]) -> None:
-        self._config = state["config"]
-        self._transport = Transport(self._config)
-        self._lock = threading.Lock()
+
+_CLONES: OrderedDict[str, Deepgram] = OrderedDict()
+_CLONES_LOCK = threading.Lock()
+
+
+def _clone_in_this_process(token: str, config: ClientConfig) -> Deepgram:
+    """The unpickled client ``token``: made once per process (the last 16 are kept)."""
+    with _CLONES_LOCK:
+        clone = _CLONES.get(token)
+        if clone is None:
+            clone = object.__new__(Deepgram)
+            clone._config = config
+            clone._transport = Transport(config)
+            clone._lock = threading.Lock()
+            clone._token = token
+            _CLONES[token] = clone
+            while len(_CLONES) > 16:
+                _CLONES.popitem(last=False)[1].close()
+        return clone
 
 
 @dataclass(frozen=True)

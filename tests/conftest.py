@@ -66,10 +66,13 @@ def _loopback_only() -> Iterator[None]:
 
 
 @pytest.fixture(autouse=True)
-def _no_ambient_credentials(monkeypatch: pytest.MonkeyPatch) -> None:
-    """Tests never pick up the developer's own key or URL by accident."""
+def _no_ambient_credentials(
+    monkeypatch: pytest.MonkeyPatch, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """Tests never pick up the developer's own key or URL, nor touch their transcript cache."""
     for name in ("DEEPGRAM_API_KEY", "DEEPGRAM_API_URL", "DEEPGRAM_ACCESS_TOKEN"):
         monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
 @dataclass(frozen=True)

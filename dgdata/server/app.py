@@ -105,6 +105,14 @@ class DeepgramMiddleware:
                     error = ApiError(int(fault.status), fault.err_code, message, headers)
                     await _error_response(rid, error)(scope, receive, send_with_id)
                     return
+                if fault.drop == "after_processing":
+                    # The work is done (and logged, and billed); only the answer is lost.
+                    async def swallow(message: Message) -> None:
+                        return None
+
+                    await self.app(scope, receive, swallow)
+                    await _drop(scope, send, "before_response")
+                    return
                 if fault.drop is not None:
                     await _drop(scope, send, fault.drop)
                     return

@@ -13,8 +13,9 @@ JSON object; every field but one kind is optional::
      "latency_ms": 300,           # kind 1: wait before answering normally
      "status": 429,               # kind 2: answer with this error status and a Deepgram body
      "retry_after": 2,            #   ... and a Retry-After header (seconds)
-     "drop": "mid_response",      # kind 3: "before_response" or "mid_response" (the headers and
-                                  #   part of the body are sent, then the connection is cut)
+     "drop": "mid_response",      # kind 3: "before_response", "mid_response" (the headers and
+                                  #   part of the body are sent, then the connection is cut) or
+                                  #   "after_processing" (handled and logged, the answer lost)
      "ws_drop_after_ms": 500}     # kind 4: a WebSocket is cut (no close frame) after this long
 
 ``POST /_dgdata/reset`` clears the faults and puts the state back to how the server started.
@@ -28,7 +29,11 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-__all__ = ["Fault", "FaultInjector"]
+__all__ = ["DROPS", "Fault", "FaultInjector"]
+
+#: where a connection can be cut: before the request is handled, in the middle of the answer, or
+#: after the request was handled (logged and billed) but before any answer went out
+DROPS = ("before_response", "mid_response", "after_processing")
 
 _STATUS_CODES = {
     408: "SLOW_UPLOAD",
@@ -86,8 +91,8 @@ class Fault:
             raise ValueError("a fault needs one of latency_ms, status, drop or ws_drop_after_ms")
         if fault.status is not None and not 400 <= int(fault.status) <= 599:
             raise ValueError("status must be an HTTP error status (400-599)")
-        if fault.drop not in (None, "before_response", "mid_response"):
-            raise ValueError('drop must be "before_response" or "mid_response"')
+        if fault.drop not in (None, *DROPS):
+            raise ValueError(f"drop must be one of {', '.join(DROPS)}")
         if fault.times is not None and int(fault.times) < 1:
             raise ValueError("times must be at least 1, or null for until cleared")
         if not str(fault.path).startswith("/"):

@@ -48,10 +48,12 @@ results                ``dgdata-upload-results``, one ``dgdata-upload-file`` per
 
 from __future__ import annotations
 
+import html
 import logging
 import threading
 from collections.abc import Mapping
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlsplit, urlunsplit
 
 import ipywidgets as w
 import pandas as pd
@@ -193,8 +195,9 @@ class UploadTranscriber(w.VBox):
 
     def _layout(self) -> list[w.Widget]:
         switches = w.HBox(list(self.checkboxes.values()))
-        extra = ", ".join(f"{k}={v!r}" for k, v in self.extra_options.items())
-        note = [w.HTML(f"<span style='color:#555'>Also sent: {extra}</span>")] if extra else []
+        extra = ", ".join(f"{k}={_shown(v)!r}" for k, v in self.extra_options.items())
+        shown = html.escape(extra)
+        note = [w.HTML(f"<span style='color:#555'>Also sent: {shown}</span>")] if extra else []
         return [
             self.files,
             w.HBox([self.model, self.language]),
@@ -324,3 +327,14 @@ class UploadTranscriber(w.VBox):
             )
         else:
             self.message.note(f"Transcribed {total} file{'s' if total != 1 else ''}.")
+
+
+def _shown(value: Any) -> Any:
+    """An option as it may be shown: a URL's user and password (a callback's) are masked."""
+    if isinstance(value, str) and "@" in value and "://" in value:
+        parts = urlsplit(value)
+        if parts.username or parts.password:
+            host = parts.hostname or ""
+            netloc = f"***@{host}" + (f":{parts.port}" if parts.port else "")
+            return urlunsplit(parts._replace(netloc=netloc))
+    return value

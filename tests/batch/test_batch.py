@@ -103,6 +103,88 @@ def test_progress_is_shown_unless_turned_off(
     assert capsys.readouterr().err == ""
 
 
+def test_a_file_named_like_audio_must_be_audio_unless_its_format_is_headerless(
+    dg: Deepgram, server: LocalServer, tmp_path: Path
+) -> None:
+    (tmp_path / "fake.wav").write_text("minutes of the meeting")
+    raw = tmp_path / "line.ulaw"
+    raw.write_bytes(bytes(range(256)) * 32)  # mu-law has no header: its extension is enough
+    result = transcribe_many(dg, [tmp_path / "fake.wav", raw], cache_dir=None, progress=False)
+    rows = result.transcripts.set_index("path")
+    assert "named .wav but its content is not" in rows.loc[str(tmp_path / "fake.wav"), "error"]
+    assert rows.loc[str(raw), "error_type"] != "ValueError", "the headerless file was sent"
+    assert sent(server) <= 1
+
+
+def test_bad_arguments_are_clear_errors_before_anything_is_sent(
+    dg: Deepgram, server: LocalServer, folder: Path
+) -> None:
+    with pytest.raises(TypeError, match="not one path"):
+        transcribe_many(dg, str(folder / "hello.wav"))
+    with pytest.raises(TypeError, match="options go fourth"):
+        transcribe_folder(dg, folder, {"smart_format": True})  # type: ignore[arg-type]
+    with pytest.raises(TypeError, match="dict of /v1/listen options"):
+        transcribe_many(dg, [folder / "hello.wav"], "smart_format")  # type: ignore[arg-type]
+    with pytest.raises(ValueError, match="concurrency must be a whole number"):
+        transcribe_many(dg, [folder / "hello.wav"], concurrency=0)
+    with pytest.raises(TypeError, match="unexpected keyword"):
+        transcribe_folder(dg, folder, concurency=4)  # type: ignore[call-arg]
+    with pytest.raises(NotADirectoryError, match="is a file"):
+        transcribe_many(dg, [folder / "hello.wav"], cache_dir=folder / "notes.txt")
+    assert sent(server) == 0
+
+
+def test_another_server_or_key_never_gets_this_ones_cached_transcripts(
+    dg: Deepgram, server: LocalServer, folder: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    transcribe_many(dg, [folder / "hello.wav"], cache_dir=cache, progress=False)
+    wrong = Deepgram(api_key="0" * 40, api_url=server.url, max_retries=0)
+    again = transcribe_many(wrong, [folder / "hello.wav"], cache_dir=cache, progress=False)
+    assert again.transcripts.loc[0, "error_type"] == "AuthenticationError", "not from the cache"
+    same = transcribe_many(dg, [folder / "hello.wav"], cache_dir=cache, progress=False)
+    assert bool(same.transcripts.loc[0, "cached"])
+
+
+def test_a_cache_that_cannot_be_written_loses_no_transcript(
+    dg: Deepgram, folder: Path, tmp_path: Path
+) -> None:
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    for shard in range(256):  # every shard folder is a file: no entry can be written
+        (cache / f"{shard:02x}").write_text("")
+    result = transcribe_many(dg, [folder / "hello.wav"], cache_dir=cache, progress=False)
+    assert result.transcripts.loc[0, "text"] == "hello this is a speech test"
+    assert not bool(result.transcripts.loc[0, "cached"])
+
+
+def test_a_task_the_executor_loses_is_an_error_row_not_a_crash(dg: Deepgram, folder: Path) -> None:
+    from concurrent.futures import Future
+
+    class LosingExecutor(ThreadPoolExecutor):
+        """Loses every second task, as a cluster does when a worker dies."""
+
+        count = 0
+
+        def submit(self, fn, /, *args, **kwargs):  # type: ignore[no-untyped-def]
+            self.count += 1
+            if self.count % 2 == 0:
+                lost: Future[object] = Future()
+                lost.set_exception(RuntimeError("worker died"))
+                return lost
+            return super().submit(fn, *args, **kwargs)
+
+    files = [
+        folder / "hello.wav",
+        folder / "day2" / "callback.wav",
+        folder / "day2" / "students.wav",
+    ]
+    with LosingExecutor(2) as pool:
+        result = transcribe_many(dg, files, executor=pool, cache_dir=None, progress=False)
+    rows = result.transcripts
+    assert len(rows) == 3 and list(rows["error_type"].fillna("")) == ["", "RuntimeError", ""]
+
+
 def test_a_missing_folder_is_a_clear_error(dg: Deepgram, tmp_path: Path) -> None:
     with pytest.raises(NotADirectoryError, match="not a folder"):
         transcribe_folder(dg, tmp_path / "nowhere")

@@ -39,7 +39,17 @@ def test_equivalent_options_share_a_key(first: dict, second: dict | None) -> Non
     assert TranscriptCache.key("ab" * 32, first) == TranscriptCache.key("ab" * 32, second)
 
 
-def test_different_options_or_audio_never_share_a_key() -> None:
+def test_different_options_audio_or_scope_never_share_a_key() -> None:
+    from dgdata._batch_cache import cache_scope
+
+    local = cache_scope("http://127.0.0.1:8080", "Token", "k1")
+    assert TranscriptCache.key("ab" * 32, {}, local) != TranscriptCache.key("ab" * 32, {})
+    assert local != cache_scope("http://127.0.0.1:8080", "Token", "k2"), "another account"
+    assert local != cache_scope("https://api.deepgram.com", "Token", "k1"), "another server"
+    assert "k1" not in local, "a fingerprint, not the key"
+    assert cache_scope("https://api.deepgram.com/", "Bearer", "t1") == cache_scope(
+        "https://api.deepgram.com", "Bearer", "t2"
+    ), "short-lived tokens of one endpoint share their transcripts"
     keys = {
         TranscriptCache.key("ab" * 32, {"model": "nova-3"}),
         TranscriptCache.key("ab" * 32, {"model": "nova-2"}),
@@ -93,6 +103,12 @@ def test_a_writer_killed_with_sigkill_leaves_only_whole_entries(tmp_path: Path) 
     assert len(entries) >= 5
     for entry in entries:
         assert len(json.loads(entry.read_text())["results"]["words"]) == 40000
-    cache = TranscriptCache(directory)  # reopening sweeps the killed writer's temporary file
+    leftovers = list(directory.glob("*/*.partial"))
+    TranscriptCache(directory)  # a young temporary file may be a live batch's: it is kept
+    assert list(directory.glob("*/*.partial")) == leftovers
+    old = time.time() - 3600
+    for leftover in leftovers:
+        os.utime(leftover, (old, old))
+    cache = TranscriptCache(directory)  # an old one is a killed writer's: swept
     assert list(directory.glob("*/*.partial")) == []
     assert len(cache) == len(entries)

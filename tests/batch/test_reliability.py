@@ -7,13 +7,18 @@ once" is "the log holds exactly one listen request per file, and they are the ba
 
 from __future__ import annotations
 
+import itertools
+import json
 import os
 import signal
 import subprocess
 import sys
 import textwrap
 import time
+from datetime import datetime
 from pathlib import Path
+
+import requests
 
 from dgdata import Deepgram
 from dgdata.batch import transcribe_folder
@@ -41,10 +46,10 @@ def settled_count(server: LocalServer, quiet: float = 1.5) -> int:
 
 
 def inject_thirty_percent_failures(server: LocalServer) -> None:
-    """429s, 500s, 503s and dropped connections, 30 % of listen requests in all.
+    """429s, 500s, 503s and three kinds of dropped connection: 30 % of listen requests in all.
 
     Faults are tried in order, each on what the ones before it let through, so the shares are
-    chosen to make each kind about 6 % of all requests: 0.06, 0.06/0.94, 0.06/0.88, ...
+    chosen to make each kind 5 % of all requests: 0.05, 0.05/0.95, 0.05/0.90, ...
     """
     kinds = [
         {"status": 429, "retry_after": 0.2},
@@ -52,31 +57,68 @@ def inject_thirty_percent_failures(server: LocalServer) -> None:
         {"status": 503},
         {"drop": "before_response"},
         {"drop": "mid_response"},
+        {"drop": "after_processing"},
     ]
     left = 1.0
     for seed, kind in enumerate(kinds):
-        server.inject(**kind, probability=0.06 / left, seed=seed, times=None, path="/v1/listen")
-        left -= 0.06
+        server.inject(**kind, probability=0.05 / left, seed=seed, times=None, path="/v1/listen")
+        left -= 0.05
 
 
-def test_with_30_percent_failures_every_file_is_transcribed_exactly_once(
+def fault_hits(server: LocalServer) -> dict[str, int]:
+    faults = requests.get(f"{server.url}/_dgdata/faults", timeout=10).json()["faults"]
+    return {str(f["drop"] or f["status"]): int(f["hits"]) for f in faults}
+
+
+def test_with_30_percent_failures_every_file_ends_with_one_transcript(
     dg: Deepgram, server: LocalServer, tmp_path: Path
 ) -> None:
+    """Exactly one transcription per file, but for answers lost after the server did the work.
+
+    Deepgram has no idempotency key: when the connection drops after the server transcribed a
+    file (``after_processing``), the batch cannot know and sends it again. Every other failure
+    (429, 5xx, a cut before or during the answer) leaves no transcription behind.
+    """
     files = distinct_recordings(tmp_path / "calls", 15)
     inject_thirty_percent_failures(server)
 
     result = transcribe_folder(
-        dg, tmp_path / "calls", cache_dir=None, concurrency=4, progress=False, attempts=12
+        dg, tmp_path / "calls", cache_dir=None, concurrency=4, progress=False
     )
 
     rows = result.transcripts
     assert rows["error"].isna().all(), result.errors.to_string()
-    assert len(rows) == len(files)
+    assert len(rows) == len(files) and rows["request_id"].is_unique
+    hits = fault_hits(server)
+    assert sum(hits.values()) > 0 and rows["attempts"].sum() > len(files), "faults hit, retried"
     logged = listen_request_ids(server)
-    assert sorted(logged) == sorted(rows["request_id"]), "one transcription per file, no more"
-    assert rows["attempts"].sum() > len(files), "some attempts failed and were retried"
+    assert set(rows["request_id"]) <= set(logged)
+    assert len(logged) == len(files) + hits["after_processing"], "no other double transcription"
     hello = rows[rows["path"].str.endswith("hello.wav")]
     assert set(hello["text"]) == {"hello this is a speech test"}
+
+
+def test_a_429_holds_every_worker_for_its_retry_after(
+    dg: Deepgram, server: LocalServer, tmp_path: Path
+) -> None:
+    """After the 429, no worker starts a request until the pause is over, by the server's clock."""
+    distinct_recordings(tmp_path / "calls", 10)
+    server.inject(status=429, retry_after=1.0, times=1, path="/v1/listen")
+    server.inject(latency_ms=150, times=None, path="/v1/listen")
+
+    result = transcribe_folder(
+        dg, tmp_path / "calls", cache_dir=None, concurrency=4, progress=False
+    )
+
+    assert result.transcripts["error"].isna().all()
+    rows = server.store.query("SELECT created FROM requests WHERE endpoint = 'listen'")
+    starts = sorted(datetime.fromisoformat(r[0].replace("Z", "+00:00")) for r in rows)
+    gaps = [(b - a).total_seconds() for a, b in itertools.pairwise(starts)]
+    assert len(starts) == 10
+    # the 4 workers' first requests, then nothing new until the second is over
+    attempts = result.transcripts["attempts"].tolist()
+    assert sum(attempts) == 11, f"one 429, then each file once: {attempts}"
+    assert any(gap >= 0.8 for gap in gaps[:4]), f"no worker waited out the pause: {gaps}"
 
 
 KILLED_BATCH = textwrap.dedent(
@@ -131,4 +173,5 @@ def test_a_batch_killed_with_sigkill_resumes_without_resending_finished_files(
     assert int(rows["cached"].sum()) == finished, "every entry the killed batch wrote is whole"
     resent = len(listen_request_ids(server)) - sent_before
     assert resent == len(files) - finished, "only the files not finished were sent again"
-    assert len(list(cache.glob("*/*.partial"))) == 0
+    for entry in cache.glob("*/*.json"):
+        assert json.loads(entry.read_text())["metadata"]["request_id"], "no half-written entry"

@@ -11,8 +11,9 @@ left running while the other suites go on):
   microphone that plays ``speech`` (sentences spoken by flite) once, and the permission prompt
   answered yes.
 
-Per test: ``page`` (a fresh browser context with the microphone allowed for the lab's origin) and
-``open_notebook(name)``. When a test fails, a screenshot of the page, the browser console and the
+Per test: ``page`` (a fresh browser context with the microphone allowed for the lab's origin),
+``open_notebook(name)`` (in JupyterLab) and ``open_notebook7(name)`` (in the Notebook 7 UI the same
+server serves). When a test fails, a screenshot of the page, the browser console and the
 end of JupyterLab's log are added to its report.
 
 Chromium is a test dependency like flite: when it is missing the tests fail (``apt-get install
@@ -41,7 +42,7 @@ from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_
 from dgdata import Deepgram
 from dgdata.server.runner import LocalServer
 from tests.browser.jupyter import JupyterLab
-from tests.browser.notebook import Notebook
+from tests.browser.notebook import Notebook, Notebook7
 from tests.browser.speech import Speech, make_speech
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
@@ -255,10 +256,22 @@ def open_notebook(
     return opener
 
 
+@pytest.fixture
+def open_notebook7(
+    page: Page, jupyter_lab: JupyterLab, screenshot_dirs: tuple[Path, ...]
+) -> Callable[[str], Notebook7]:
+    """``open_notebook7("smoke.ipynb")``: the notebook open in Notebook 7, its kernel idle."""
+
+    def opener(name: str) -> Notebook7:
+        return Notebook7.open(page, jupyter_lab, name, screenshot_dirs)
+
+    return opener
+
+
 @pytest.hookimpl(hookwrapper=True)
 def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo[Any]) -> Iterator[None]:
     """On a failed browser test: a screenshot, the console and JupyterLab's log in the report."""
-    outcome = yield
+    outcome: Any = yield
     report = outcome.get_result()
     if report.when != "call" or not report.failed:
         return

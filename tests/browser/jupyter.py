@@ -10,10 +10,15 @@ manager) and to attach every notebook cell to the page (``windowingMode: none``)
 that is scrolled out of view still renders. ``window.jupyterapp`` is exposed for the tests to run
 cells and query the kernel (what JupyterLab's own Galata tests do).
 
+The same server also serves the Notebook 7 UI (the ``notebook`` package's server extension, enabled
+in the venv's ``etc/jupyter``) at ``/notebooks/<path>``: ``notebook7_url``. It reads the same user
+settings, and its ``window.jupyterapp`` is exposed too (``JupyterNotebookApp``).
+
 Example::
 
     lab = JupyterLab.start(notebooks_folder, home=tmp, env={"DEEPGRAM_API_URL": url, ...})
-    page.goto(lab.notebook_url("smoke.ipynb"))
+    page.goto(lab.notebook_url("smoke.ipynb"))        # JupyterLab
+    page.goto(lab.notebook7_url("smoke.ipynb"))       # Notebook 7, same server
     lab.stop()
 """
 
@@ -62,6 +67,8 @@ SERVER_CONFIG: dict[str, dict[str, Any]] = {
         "check_for_updates_class": "jupyterlab.NeverCheckForUpdate",
         "extension_manager": "readonly",
     },
+    # Notebook 7 (the `notebook` package) is a server extension of the same server.
+    "JupyterNotebookApp": {"expose_app_in_browser": True},
 }
 
 
@@ -184,6 +191,10 @@ class JupyterLab:
     def notebook_url(self, name: str) -> str:
         """The address that opens ``name`` (relative to the root folder) in JupyterLab."""
         return f"{self.url}/lab/tree/{name}?token={self.token}&reset"
+
+    def notebook7_url(self, name: str) -> str:
+        """The address that opens ``name`` in the Notebook 7 UI of the same server."""
+        return f"{self.url}/notebooks/{name}?token={self.token}"
 
     def log_tail(self, lines: int = 40) -> str:
         """The last lines JupyterLab printed (for failure messages)."""

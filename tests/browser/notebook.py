@@ -11,20 +11,30 @@ Example::
     notebook.run_all()
     notebook.cell_output(1).locator(".widget-button").click()
     assert notebook.kernel("print(clicks)") == "1"
+
+``Notebook7.open(...)`` opens the same notebook in the Notebook 7 UI of the same server
+(``/notebooks/<path>``). Notebook 7 is built from JupyterLab's components, so the notebook's DOM
+(``.jp-Notebook .jp-Cell``, ``.jp-OutputArea``) and ``window.jupyterapp`` (its shell's
+``currentWidget`` is the notebook panel) are the same; what differs is checked or done its own
+way: the app must be "Jupyter Notebook" 7, there is no file browser to fold, and Run All goes
+through its menu bar (Run → Run All Cells), as a person does.
 """
 
 from __future__ import annotations
 
+import re
 import shutil
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar
 
 from playwright.sync_api import Locator, Page
 
 from tests.browser.jupyter import JupyterLab
+
+N = TypeVar("N", bound="Notebook")
 
 #: Time for JupyterLab to load and the notebook's kernel to be idle (cold start on 2 cores).
 OPEN_TIMEOUT_MS = 60_000
@@ -88,6 +98,32 @@ _KERNEL_EXECUTE = """async (code) => {
 }"""
 
 
+# Notebook 7's Run All is a menu click, which returns before the cells have run: done when the
+# kernel is idle and every code cell has its execution count, or a cell failed (Run All stops).
+_ALL_CELLS_RAN = """() => {
+  const panel = window.jupyterapp.shell.currentWidget;
+  const kernel = panel.sessionContext.session && panel.sessionContext.session.kernel;
+  if (!kernel || kernel.status !== 'idle') return false;
+  let ran = true;
+  let failed = false;
+  panel.content.widgets.forEach((cell) => {
+    if (cell.model.type !== 'code') return;
+    if (cell.model.executionCount === null) ran = false;
+    const outputs = cell.model.outputs;
+    for (let i = 0; i < outputs.length; i++) {
+      if (outputs.get(i).type === 'error') failed = true;
+    }
+  });
+  return ran || failed;
+}"""
+
+# Which front end the page is: JupyterLab's app is "JupyterLab", Notebook 7's "Jupyter Notebook".
+_APP = """() => {
+  const app = window.jupyterapp;
+  return app ? {name: app.name, version: app.version} : null;
+}"""
+
+
 class NotebookError(AssertionError):
     """A notebook cell, or code run in its kernel, raised."""
 
@@ -104,14 +140,30 @@ class Notebook:
 
     @classmethod
     def open(
-        cls, page: Page, lab: JupyterLab, name: str, screenshot_dirs: tuple[Path, ...] = ()
-    ) -> Notebook:
-        """Open ``name`` in JupyterLab and wait for its kernel to be idle."""
-        page.goto(lab.notebook_url(name))
+        cls: type[N], page: Page, lab: JupyterLab, name: str, screenshot_dirs: tuple[Path, ...] = ()
+    ) -> N:
+        """Open ``name`` (in JupyterLab; ``Notebook7``: in Notebook 7), wait for its kernel."""
+        page.goto(cls.url(lab, name))
         page.locator(".jp-Notebook .jp-Cell").first.wait_for(timeout=OPEN_TIMEOUT_MS)
         page.wait_for_function(_KERNEL_IDLE, timeout=OPEN_TIMEOUT_MS)
-        page.evaluate(_FOLD_LEFT_AREA)
-        return cls(page, lab, name, screenshot_dirs=screenshot_dirs)
+        notebook = cls(page, lab, name, screenshot_dirs=screenshot_dirs)
+        notebook._opened()
+        return notebook
+
+    @staticmethod
+    def url(lab: JupyterLab, name: str) -> str:
+        """Where this front end opens ``name``."""
+        return lab.notebook_url(name)
+
+    def _opened(self) -> None:
+        """What follows opening the notebook: fold the file browser away."""
+        self.page.evaluate(_FOLD_LEFT_AREA)
+
+    @property
+    def app(self) -> dict[str, str]:
+        """The front end's ``name`` and ``version`` (from ``window.jupyterapp``)."""
+        app: dict[str, str] = self.page.evaluate(_APP)
+        return app
 
     @property
     def cells(self) -> Locator:
@@ -186,3 +238,45 @@ class Notebook:
     def evaluate(self, script: str, arg: Any = None) -> Any:
         """``page.evaluate`` (for the odd check of the page's own state)."""
         return self.page.evaluate(script, arg)
+
+
+class Notebook7(Notebook):
+    """One notebook open in Notebook 7 (``/notebooks/<path>`` of the same server)."""
+
+    #: ``window.jupyterapp.name`` of Notebook 7 (JupyterLab's is "JupyterLab").
+    APP_NAME = "Jupyter Notebook"
+
+    @staticmethod
+    def url(lab: JupyterLab, name: str) -> str:
+        """Notebook 7's address for ``name``."""
+        return lab.notebook7_url(name)
+
+    def _opened(self) -> None:
+        """Check that this is Notebook 7 (not JupyterLab); it has no file browser to fold."""
+        app = self.app
+        if app["name"] != self.APP_NAME or not app["version"].startswith("7."):
+            raise AssertionError(f"{self.page.url} is not Notebook 7: {app}")
+
+    @property
+    def menu_bar(self) -> Locator:
+        """Notebook 7's menu bar (File, Edit, View, Run, Kernel, Settings, Help)."""
+        return self.page.locator("#menu-panel .lm-MenuBar")
+
+    def menu(self, title: str, item: str) -> None:
+        """Click ``title`` in the menu bar, then ``item`` in the menu it opens."""
+        label = re.compile(f"^{re.escape(title)}$")
+        self.menu_bar.locator(".lm-MenuBar-item").filter(
+            has=self.page.locator(".lm-MenuBar-itemLabel", has_text=label)
+        ).click()
+        entry = re.compile(f"^{re.escape(item)}$")
+        self.page.locator(".lm-Menu .lm-Menu-item").filter(
+            has=self.page.locator(".lm-Menu-itemLabel", has_text=entry)
+        ).click()
+
+    def run_all(self, timeout_ms: int = RUN_TIMEOUT_MS) -> None:
+        """Run → Run All Cells in the menu bar, and wait; a cell's error fails the test here."""
+        self.menu("Run", "Run All Cells")
+        self.page.wait_for_function(_ALL_CELLS_RAN, timeout=timeout_ms)
+        errors = self.page.evaluate(_CELL_ERRORS)
+        if errors:
+            raise NotebookError(f"{self.name} (Notebook 7): " + "; ".join(errors))

@@ -7,6 +7,7 @@ The commands read ``DEEPGRAM_API_KEY`` / ``DEEPGRAM_API_URL`` like any user's sh
 from __future__ import annotations
 
 import shutil
+import socket
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -53,3 +54,20 @@ def recordings(tmp_path: Path) -> Path:
 def shared_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
     """One transcript cache for the module: the samples are recognised once, not per test."""
     return tmp_path_factory.mktemp("transcripts-cache")
+
+
+@pytest.fixture
+def closed_url() -> str:
+    """The URL of a loopback port nothing listens on (connections are refused at once)."""
+    with socket.socket(socket.AF_INET, socket.SOCK_STREAM) as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    return f"http://127.0.0.1:{port}"
+
+
+def one_line_error(err: str) -> str:
+    """The stderr of a command that failed cleanly: no traceback, and its last line."""
+    assert "Traceback" not in err, err
+    lines = err.splitlines()
+    assert lines, "nothing on stderr"
+    return lines[-1]

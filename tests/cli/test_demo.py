@@ -64,7 +64,13 @@ def test_demo_tours_transcripts_words_usage_and_writes_a_chart(
         assert re.search(rf"{name}\s+\d\.\d\d s\s+{re.escape(heard)}\s+0\.\d\d", text), name
     # the words table, the usage summary and the files written
     assert re.search(r"hello\.wav\s+speech\s+1\.\d\d\s+1\.\d\d\s+0\.\d\d", text)
-    assert re.search(r"[\d,]+ requests in 4 projects, [\d,.]+ audio hours, \$[\d,.]+ USD", text)
+    # the 3 demo projects (as the README and `serve --help` say), and the server's own project,
+    # which holds the 3 transcriptions the demo just made
+    summary = (
+        r"[\d,]+ requests in 3 demo projects and the server's own \(the 3 transcriptions above\)"
+    )
+    assert re.search(summary + r", [\d,.]+ audio hours, \$[\d,.]+ USD", text), text
+    assert "4 projects" not in text
     assert re.search(r"nova-3\s+[\d,]+\s+[\d.]+\s+[\d.]+", text)
     assert "The last 30 days, by week" in text
     assert f"Files written to {out}/" in text
@@ -119,3 +125,28 @@ def test_demo_stops_with_exit_1_when_a_sample_cannot_be_transcribed(
     err = capsys.readouterr().err
     assert "could not transcribe 1 sample" in err and "the file is empty" in err
     assert not (out / "spend-by-week.png").exists()
+
+
+def test_demo_refuses_an_out_inside_a_file_in_one_line(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("")
+    assert main(["demo", "--out", str(tmp_path / "notes.txt" / "tour")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert f"{str(tmp_path / 'notes.txt')!r} is a file, not a folder" in err
+
+
+def test_ctrl_c_during_the_demo_stops_its_server_with_one_line(
+    tmp_path: Path, recorded: list[LocalServer], monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    def interrupted(*args: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(_cli_demo, "_usage_step", interrupted)
+    assert main(["demo", "--out", str(tmp_path / "tour")]) == 130
+    err = capsys.readouterr().err
+    assert err == "dgdata demo: interrupted\n"
+    (server,) = recorded
+    assert not server.running

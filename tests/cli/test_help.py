@@ -76,3 +76,27 @@ def test_no_command_prints_the_help(capsys: pytest.CaptureFixture[str]) -> None:
 def test_an_unknown_option_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     assert main(["transcribe", "x", "--out", "y.csv", "--nope"]) == 2
     assert "unrecognized arguments: --nope" in capsys.readouterr().err
+
+
+def test_the_caption_example_names_a_folder_and_the_format(
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    """`--out captions.srt` would make a folder named captions.srt: the example says what the
+    README says."""
+    assert main(["transcribe", "--help"]) == 0
+    text = capsys.readouterr().out
+    assert "--out captions/ --format srt" in text
+    assert "captions.srt" not in text and "captions.vtt" not in text
+
+
+@pytest.mark.parametrize(
+    "argv",
+    [["serve", "--port", "70000"], ["serve", "--port", "-1"], ["lab", "--server-port", "65536"]],
+    ids=["serve-high", "serve-negative", "lab-server"],
+)
+def test_a_port_out_of_range_is_a_usage_error(
+    argv: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    assert main(argv) == 2
+    err = capsys.readouterr().err
+    assert "Traceback" not in err and "a port number from 0 to 65535" in err

@@ -239,3 +239,20 @@ def test_notebooks_folder_prefers_the_current_one_and_creates_what_is_missing(
     (tmp_path / "file").write_text("")
     with pytest.raises(_cli_lab.UsageError, match="is a file"):
         _cli_lab.notebooks_folder(str(tmp_path / "file"))
+
+
+def test_notebooks_inside_a_file_is_a_one_line_usage_error(tmp_path: Path) -> None:
+    (tmp_path / "notes.txt").write_text("")
+    with pytest.raises(_cli_lab.UsageError, match=r"'.*notes\.txt' is a file, not a folder"):
+        _cli_lab.notebooks_folder(str(tmp_path / "notes.txt" / "nb"))
+
+
+@needs_jupyterlab
+def test_lab_refuses_notebooks_inside_a_file_with_exit_2(
+    tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "notes.txt").write_text("")
+    assert main(["lab", "--no-browser", "--notebooks", str(tmp_path / "notes.txt" / "nb")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "Traceback" not in err
+    assert err.startswith("dgdata lab: --notebooks ") and "is a file, not a folder" in err

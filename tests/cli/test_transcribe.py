@@ -5,15 +5,17 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from dgdata import Deepgram
+import dgdata.batch
+from dgdata import Deepgram, _batch_worker
 from dgdata._cli_common import UsageError, option_value, parse_options
 from dgdata.cli import main
 from dgdata.server.runner import LocalServer
-from tests.cli.conftest import SAMPLE_TEXTS
+from tests.cli.conftest import SAMPLE_TEXTS, one_line_error
 
 
 def _plain(text: object) -> str:
@@ -250,3 +252,133 @@ def test_quiet_prints_nothing_when_every_file_is_transcribed(
     assert _run(recordings, out, "--pattern", "hello.wav", "-q", cache=shared_cache) == 0
     assert capsys.readouterr() == ("", "")
     assert len(pd.read_csv(out)) == 1
+
+
+@pytest.fixture
+def no_transcribing(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Fail the test if anything is sent: what is checked must be checked beforehand."""
+
+    def refuse(*args: object, **kwargs: object) -> None:
+        raise AssertionError("transcribe_folder ran before the command line was checked")
+
+    monkeypatch.setattr(dgdata.batch, "transcribe_folder", refuse)
+
+
+@pytest.mark.parametrize(
+    ("out", "fmt", "message"),
+    [
+        ("notes.txt/z.csv", "csv", "'{tmp}/notes.txt' is a file, not a folder"),
+        ("notes.txt/deep/z.jsonl", "jsonl", "'{tmp}/notes.txt' is a file, not a folder"),
+        ("notes.txt/captions", "srt", "'{tmp}/notes.txt' is a file, not a folder"),
+        ("notes.txt", "parquet", "'{tmp}/notes.txt' is a file; Parquet is written as a folder"),
+        ("subfolder", "csv", "'{tmp}/subfolder' is a folder; CSV is written to one file"),
+    ],
+    ids=["csv-inside-file", "deeper", "srt-inside-file", "parquet-on-file", "csv-on-folder"],
+)
+def test_an_out_that_cannot_be_written_is_exit_2_before_transcribing(
+    api_env: LocalServer, recordings: Path, tmp_path: Path, no_transcribing: None,
+    capsys: pytest.CaptureFixture[str], out: str, fmt: str, message: str,
+) -> None:  # fmt: skip
+    (tmp_path / "notes.txt").write_text("keep me")
+    (tmp_path / "subfolder").mkdir()
+    assert _run(recordings, tmp_path / out, "--format", fmt) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert message.format(tmp=tmp_path) in one_line_error(err)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+@pytest.mark.parametrize("where", ["cache-dir", "default"])
+def test_a_cache_folder_that_cannot_be_made_is_exit_2_before_transcribing(
+    api_env: LocalServer, recordings: Path, tmp_path: Path, no_transcribing: None,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str], where: str,
+) -> None:  # fmt: skip
+    (tmp_path / "notes.txt").write_text("")
+    blocked = tmp_path / "notes.txt" / "c"
+    if where == "default":  # $XDG_CACHE_HOME/dgdata/transcripts, under a file
+        monkeypatch.setenv("XDG_CACHE_HOME", str(blocked))
+        argv = ["transcribe", str(recordings), "--out", str(tmp_path / "t.csv")]
+        assert main(argv) == 2
+    else:
+        assert _run(recordings, tmp_path / "t.csv", cache=blocked) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    last = one_line_error(err)
+    assert f"{str(tmp_path / 'notes.txt')!r} is a file, not a folder" in last
+    assert "--no-cache" in last
+    assert not (tmp_path / "t.csv").exists()
+
+
+def test_a_write_that_fails_after_transcribing_is_exit_1_and_says_so(
+    api_env: LocalServer, recordings: Path, tmp_path: Path, shared_cache: Path,
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    out = tmp_path / "later" / "t.csv"
+    real = dgdata.batch.transcribe_folder
+
+    def transcribe_then_block(*args: Any, **kwargs: Any) -> Any:
+        result = real(*args, **kwargs)
+        (tmp_path / "later").write_text("")  # meanwhile, a file took the folder's place
+        return result
+
+    monkeypatch.setattr(dgdata.batch, "transcribe_folder", transcribe_then_block)
+    assert _run(recordings, out, "--pattern", "hello.wav", cache=shared_cache) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    last = one_line_error(err)
+    assert last.startswith("dgdata transcribe: 1 file transcribed, but writing CSV to ")
+    assert "failed (" in last and "they are cached, so a rerun" in last
+
+
+def test_an_unreachable_server_fails_every_file_and_says_what_to_check(
+    closed_url: str, recordings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setattr(_batch_worker, "BACKOFF_BASE", 0.001)  # the retries, without the waits
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "some-key")
+    out = tmp_path / "t.csv"
+    assert _run(recordings, out, "--pattern", "*l*.wav", "--api-url", closed_url) == 1
+    err = capsys.readouterr().err
+    last = one_line_error(err)
+    assert last.startswith("dgdata transcribe: 2 files failed (listed above); exit status 1.")
+    assert "Check the URL (DEEPGRAM_API_URL / --api-url)" in last
+    assert err.count("DeepgramConnectionError") == 2
+    assert len(pd.read_csv(out)) == 2  # the error rows are written
+
+
+def test_a_folder_without_recordings_fails_each_file_with_exit_1(
+    api_env: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    notes = tmp_path / "notes"
+    notes.mkdir()
+    (notes / "a.txt").write_text("not audio")
+    (notes / "b.md").write_text("# neither")
+    assert _run(notes, tmp_path / "t.csv") == 1
+    err = capsys.readouterr().err
+    assert "a.txt" in err and "b.md" in err and "not a recording" in err
+    assert one_line_error(err).startswith("dgdata transcribe: 2 files failed (listed above)")
+
+
+def test_an_empty_folder_is_exit_2(
+    api_env: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    (tmp_path / "empty").mkdir()
+    assert _run(tmp_path / "empty", tmp_path / "t.csv") == 2
+    assert "no files match '**/*'" in one_line_error(capsys.readouterr().err)
+    assert not (tmp_path / "t.csv").exists()
+
+
+@pytest.mark.parametrize("cached", [True, False], ids=["cache", "no-cache"])
+def test_ctrl_c_is_one_line_and_says_whether_a_rerun_carries_on(
+    api_env: LocalServer, recordings: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str], cached: bool,
+) -> None:  # fmt: skip
+    def interrupted(*args: object, **kwargs: object) -> None:
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(dgdata.batch, "transcribe_folder", interrupted)
+    cache = tmp_path / "cache" if cached else None
+    assert _run(recordings, tmp_path / "t.csv", cache=cache) == 130
+    err = capsys.readouterr().err
+    assert err.startswith("dgdata transcribe: interrupted") and err.count("\n") == 1
+    assert ("run it again to carry on" in err) is cached

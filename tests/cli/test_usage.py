@@ -5,13 +5,16 @@ from __future__ import annotations
 import json
 import re
 from pathlib import Path
+from typing import Any
 
 import pandas as pd
 import pytest
 
-from dgdata import Deepgram
+from dgdata import Deepgram, _cli_transcribe
 from dgdata.cli import main
+from dgdata.resources.usage import Usage
 from dgdata.server.runner import LocalServer
+from tests.cli.conftest import one_line_error
 
 
 def _demo_projects(server: LocalServer) -> dict[str, str]:
@@ -95,3 +98,94 @@ def test_no_key_is_exit_2_naming_the_variable(
 ) -> None:
     assert main(["usage", "all", "--out", str(tmp_path / "r.csv")]) == 2
     assert "DEEPGRAM_API_KEY" in capsys.readouterr().err
+
+
+def test_an_unreachable_server_is_exit_1_in_one_line(
+    closed_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "some-key")
+    out = tmp_path / "r.csv"
+    assert main(["usage", "all", "--api-url", closed_url, "--out", str(out)]) == 1
+    last = one_line_error(capsys.readouterr().err)
+    assert last.startswith("dgdata usage: Connection to GET ")
+    assert "--api-url" in last and "some-key" not in last
+    assert not out.exists()
+
+
+def test_a_timeout_is_exit_1_in_one_line(
+    api_env: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    def impatient(args: object) -> Deepgram:
+        return real_client(args).with_options(timeout=0.3, max_retries=0)
+
+    real_client = _cli_transcribe.client
+    monkeypatch.setattr(_cli_transcribe, "client", impatient)
+    api_env.inject(path="/v1/projects", latency_ms=2000, times=None)
+    try:
+        assert main(["usage", "all", "--out", str(tmp_path / "r.csv")]) == 1
+    finally:
+        api_env.clear_faults()
+    last = one_line_error(capsys.readouterr().err)
+    assert last.startswith("dgdata usage: No answer from GET ") and "within 0.3s" in last
+    assert not (tmp_path / "r.csv").exists()
+
+
+def test_a_rejected_key_is_exit_1_naming_the_variable(
+    demo_server: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DEEPGRAM_API_URL", demo_server.url)
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "not-the-key")
+    assert main(["usage", "all", "--out", str(tmp_path / "r.csv")]) == 1
+    err = capsys.readouterr().err
+    last = one_line_error(err)
+    assert "HTTP 401" in last and "check DEEPGRAM_API_KEY / --api-key" in last
+    assert "not-the-key" not in err
+
+
+def test_an_out_inside_a_file_is_exit_2_before_anything_is_fetched(
+    closed_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    monkeypatch.setenv("DEEPGRAM_API_KEY", "some-key")
+    (tmp_path / "notes.txt").write_text("keep me")
+    out = tmp_path / "notes.txt" / "r.csv"
+    # the server is unreachable: an exit 2 (not 1) shows --out was checked first
+    assert main(["usage", "all", "--api-url", closed_url, "--out", str(out)]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    assert f"{str(tmp_path / 'notes.txt')!r} is a file, not a folder" in one_line_error(err)
+    assert (tmp_path / "notes.txt").read_text() == "keep me"
+
+
+def test_start_after_end_is_exit_2(
+    api_env: LocalServer, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    argv = ["usage", "all", "--start", "2024-07-01", "--end", "2024-06-01"]
+    assert main([*argv, "--out", str(tmp_path / "r.csv")]) == 2
+    assert "--start 2024-07-01 is after --end 2024-06-01" in capsys.readouterr().err
+    # a date is its whole day: an instant on that day is not after it
+    same_day = ["--start", "2024-06-01T12:00:00", "--end", "2024-06-01", "-q"]
+    assert main(["usage", "all", *same_day, "--out", str(tmp_path / "r.csv")]) == 0
+
+
+def test_a_write_that_fails_after_fetching_is_exit_1_in_one_line(
+    api_env: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:  # fmt: skip
+    out = tmp_path / "later" / "r.csv"
+
+    def fetch_then_block(self: Usage, *args: Any, **kwargs: Any) -> pd.DataFrame:
+        frame = real_fetch(self, *args, **kwargs)
+        (tmp_path / "later").write_text("")  # meanwhile, a file took the folder's place
+        return frame
+
+    real_fetch = Usage.requests_frame
+    monkeypatch.setattr(Usage, "requests_frame", fetch_then_block)
+    assert main(["usage", "all", "--out", str(out)]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1
+    last = one_line_error(err)
+    assert re.match(r"dgdata usage: fetched [\d,]+ requests, but writing CSV to .* failed", last)

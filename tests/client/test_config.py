@@ -165,6 +165,9 @@ def test_client_pickles_without_its_session_for_worker_processes() -> None:
     assert clone.api_url == dg.api_url
     assert clone.config.max_retries == 5
     assert clone.session is not dg.session
+    assert pickle.loads(pickle.dumps(dg)) is clone, "one clone per process, one connection pool"
+    other = pickle.loads(pickle.dumps(dg.with_options(max_retries=0)))
+    assert other is not clone and other.config.max_retries == 0
 
 
 def test_with_options_shares_the_session_and_changes_only_what_is_asked() -> None:

@@ -84,7 +84,7 @@ def test_added_latency_trips_a_client_timeout(server: LocalServer) -> None:
     assert time.monotonic() - started >= 0.3
 
 
-@pytest.mark.parametrize("how", ["before_response", "mid_response"])
+@pytest.mark.parametrize("how", ["before_response", "mid_response", "after_processing"])
 def test_a_dropped_connection_is_a_connection_error(
     dg: Deepgram, server: LocalServer, how: str
 ) -> None:
@@ -110,6 +110,19 @@ def test_a_fault_with_a_probability_hits_that_share_of_requests_reproducibly(
     first = failures()
     assert 0.2 <= sum(first) / len(first) <= 0.4
     assert failures() == first, "the same seed fails the same requests"
+
+
+def test_a_drop_after_processing_loses_the_answer_but_the_work_is_done(
+    dg: Deepgram, server: LocalServer
+) -> None:
+    from pathlib import Path
+
+    sample = Path(__file__).resolve().parents[2] / "dgdata" / "data" / "samples" / "hello.wav"
+    server.inject(drop="after_processing", path="/v1/listen")
+    with pytest.raises(errors.DeepgramConnectionError):
+        dg.transcription.prerecorded(sample)
+    logged = server.store.query("SELECT request_id FROM requests WHERE endpoint = 'listen'")
+    assert len(logged) == 1, "the server transcribed (and billed) it; the client never knew"
 
 
 def test_bad_fault_specs_are_refused_with_the_reason(server: LocalServer) -> None:

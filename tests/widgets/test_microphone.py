@@ -280,16 +280,37 @@ def test_the_file_source_streams_at_real_time_pace_through_the_same_ui(
 
 
 def test_stopping_the_file_source_early_keeps_what_was_said(
-    dg: Deepgram, make_mic: Callable[..., RecordingMic]
+    dg: Deepgram, make_mic: Callable[..., RecordingMic], tmp_path: Path
 ) -> None:
-    mic = make_mic(dg, source="file", file=HELLO)
+    # "hello this is a speech test" (2.2 s), then 5 s of silence: however long the handshake
+    # takes on a loaded machine (the file plays from start(), in real time), Stop comes first.
+    with wave.open(str(HELLO), "rb") as wav:
+        params, audio = wav.getparams(), wav.readframes(wav.getnframes())
+    padded = tmp_path / "hello-then-silence.wav"
+    with wave.open(str(padded), "wb") as wav:
+        wav.setparams(params)
+        wav.writeframes(audio + bytes(5 * params.framerate * params.sampwidth))
+    duration = params.nframes / params.framerate + 5
+    mic = make_mic(dg, source="file", file=padded)
     mic.start()
-    time.sleep(0.8)
+    # Stop once the stream is open and "hello" (0.1-0.6 s) has been sent, however late that is.
+    deadline = time.monotonic() + 15
+    while not (mic.state == "listening" and mic.elapsed >= 0.8):
+        assert mic.state in ("starting", "listening"), (mic.state, mic.error)
+        assert time.monotonic() < deadline, f"{mic.state}, {mic.elapsed:.1f} s sent"
+        time.sleep(0.02)
+    sent_at_stop = mic.elapsed
     mic.handle_message({"type": "stop"})
-    assert mic.wait(10) and mic.state == "done"
-    assert 0.5 <= mic.elapsed < 1.2
-    assert mic.transcript.startswith("hello")
-    assert "test" not in mic.transcript
+    assert mic.wait(10) and mic.state == "done", (mic.state, mic.error)
+    assert sent_at_stop <= mic.elapsed < duration, "Stop ends the stream before the file does"
+    said = ["hello", "this", "is", "a", "speech", "test"]
+    heard = mic.transcript.split()
+    # What was sent before Stop is kept: "hello" and then the sentence's next words, in order
+    # (the last one may be cut short by Stop and heard as another word, e.g. "just").
+    assert heard[:1] == ["hello"] and len(heard) <= len(said), mic.transcript
+    assert heard[:-1] == said[: len(heard) - 1], mic.transcript
+    # Nothing after Stop: every word lies within the audio that was sent.
+    assert len(mic.words) == len(heard) and mic.words["end"].max() <= mic.elapsed + 0.05
 
 
 class _BrokenImport(importlib.abc.MetaPathFinder):

@@ -348,3 +348,15 @@ def test_file_names_are_made_unique_and_safe_for_downloads() -> None:
     assert safe_stem("my call.wav") == "my call"
     assert safe_stem('x/"<evil>".wav') == "evil"
     assert safe_stem("???.wav") == "transcript"
+
+
+def test_extra_options_are_shown_escaped_and_without_url_credentials(module_dg: Deepgram) -> None:
+    upload = UploadTranscriber(
+        module_dg,
+        keywords=["<img src=x onerror=alert(1)>"],
+        callback="https://user:hunter2@hooks.example.com/dg",
+    )
+    notes = [c.value for c in upload.children if isinstance(c, w.HTML) and "Also sent" in c.value]
+    assert notes, "the extra options are listed"
+    assert "<img" not in notes[0] and "&lt;img" in notes[0]
+    assert "hunter2" not in notes[0] and "***@hooks.example.com" in notes[0]
