@@ -17,16 +17,16 @@ import contextlib
 import hashlib
 import json
 import os
-import tempfile
 import time
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any, BinaryIO
 
+from dgdata._atomic import TMP_SUFFIX, atomic_write
+
 __all__ = ["TranscriptCache", "cache_scope", "canonical_options", "file_sha256"]
 
 _CHUNK = 1024 * 1024
-_TMP_SUFFIX = ".partial"
 #: seconds after which a temporary file is a killed writer's, not a batch still writing it
 STALE_AFTER = 600.0
 
@@ -85,7 +85,7 @@ class TranscriptCache:
         self.directory.mkdir(parents=True, exist_ok=True)
         # Temporary files of killed writers; young ones may be another live batch's.
         stale = time.time() - STALE_AFTER
-        for leftover in self.directory.glob(f"*/*{_TMP_SUFFIX}"):
+        for leftover in self.directory.glob(f"*/*{TMP_SUFFIX}"):
             with contextlib.suppress(OSError):
                 if leftover.stat().st_mtime < stale:
                     leftover.unlink()
@@ -122,21 +122,12 @@ class TranscriptCache:
 
     def put(self, key: str, response: Mapping[str, Any]) -> Path:
         """Store a response atomically; returns the entry's path."""
-        target = self.path(key)
-        target.parent.mkdir(parents=True, exist_ok=True)
-        descriptor, temporary = tempfile.mkstemp(
-            dir=target.parent, prefix=f"{key}.", suffix=_TMP_SUFFIX
+        return atomic_write(
+            self.path(key),
+            lambda handle: json.dump(response, handle, separators=(",", ":")),
+            text=True,
+            prefix=f"{key}.",
         )
-        try:
-            with os.fdopen(descriptor, "w", encoding="utf-8") as handle:
-                json.dump(response, handle, separators=(",", ":"))
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(temporary, target)
-        except BaseException:
-            Path(temporary).unlink(missing_ok=True)
-            raise
-        return target
 
     def __len__(self) -> int:
         return sum(1 for _ in self.directory.glob("*/*.json"))

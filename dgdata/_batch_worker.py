@@ -26,8 +26,9 @@ from typing import Any
 from dgdata import errors
 from dgdata._batch_cache import TranscriptCache, file_sha256
 from dgdata._sources import AUDIO_EXTENSIONS, sniff_mimetype
+from dgdata.transcript import Transcript
 
-__all__ = ["BatchJob", "Outcome", "RateLimiter", "check_audio", "transcribe_one"]
+__all__ = ["BatchJob", "Outcome", "RateLimiter", "audio_sha256", "transcribe_one"]
 
 logger = logging.getLogger(__name__)
 
@@ -150,7 +151,7 @@ class Outcome:
             "duration": metadata.get("duration"),
             "channels": metadata.get("channels"),
             "request_id": metadata.get("request_id") if done else self.request_id,
-            "text": "\n".join(b.get("transcript") or "" for b in best) if done else None,
+            "text": Transcript(response).text if done else None,
             "confidence": sum(scores) / len(scores) if done and scores else None,
             "words": sum(len(b.get("words") or []) for b in best) if done else None,
             "cached": self.cached,
@@ -168,11 +169,12 @@ HEADERLESS_EXTENSIONS = frozenset(
 )
 
 
-def check_audio(path: Path) -> None:
-    """Raise ``OSError`` / ``ValueError`` for what is certainly not a recording.
+def audio_sha256(path: Path) -> str:
+    """The SHA-256 of a recording; ``OSError`` / ``ValueError`` for what is certainly not one.
 
     A file is taken when its first bytes look like audio (WAV, MP3, AAC, FLAC, Ogg, WebM, MP4,
-    AMR, AIFF), or, for headerless formats (raw PCM, mu-law, A-law), by its extension alone.
+    AMR, AIFF), or, for headerless formats (raw PCM, mu-law, A-law), by its extension alone. The
+    file is opened once for both the check and the hash.
     """
     if not path.exists():
         raise FileNotFoundError(f"{path}: no such file (moved or deleted since it was listed?)")
@@ -180,15 +182,17 @@ def check_audio(path: Path) -> None:
         raise IsADirectoryError(f"{path}: not a file")
     with open(path, "rb") as handle:
         head = handle.read(64)
-    if not head:
-        raise ValueError(f"{path}: the file is empty; nothing to transcribe")
-    if sniff_mimetype(head) is None and path.suffix.lower() not in HEADERLESS_EXTENSIONS:
-        named = path.suffix.lower() in AUDIO_EXTENSIONS
-        raise ValueError(
-            f"{path}: not a recording Deepgram can read ("
-            + (f"named {path.suffix} but its content is not" if named else "unknown content")
-            + "); headerless audio needs an extension such as .ulaw or .pcm"
-        )
+        if not head:
+            raise ValueError(f"{path}: the file is empty; nothing to transcribe")
+        if sniff_mimetype(head) is None and path.suffix.lower() not in HEADERLESS_EXTENSIONS:
+            named = path.suffix.lower() in AUDIO_EXTENSIONS
+            raise ValueError(
+                f"{path}: not a recording Deepgram can read ("
+                + (f"named {path.suffix} but its content is not" if named else "unknown content")
+                + "); headerless audio needs an extension such as .ulaw or .pcm"
+            )
+        handle.seek(0)
+        return file_sha256(handle)
 
 
 def backoff(attempt: int) -> float:
@@ -216,8 +220,7 @@ def transcribe_one(dg: Any, path: Path, job: BatchJob) -> Outcome:
     """Transcribe one file (or take it from the cache). Never raises: failures are outcomes."""
     outcome = Outcome(str(path))
     try:
-        check_audio(path)
-        outcome.sha256 = file_sha256(path)
+        outcome.sha256 = audio_sha256(path)
     except (OSError, ValueError) as exc:
         return outcome.fail(exc)
     key = TranscriptCache.key(outcome.sha256, job.options, job.scope)

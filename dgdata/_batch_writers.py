@@ -28,7 +28,6 @@ import json
 import logging
 import math
 import os
-import tempfile
 from collections.abc import Callable, Iterable, Sequence
 from functools import partial
 from operator import methodcaller
@@ -38,6 +37,7 @@ from urllib.parse import quote
 
 import pandas as pd
 
+from dgdata._atomic import atomic_write as _atomic_write
 from dgdata.transcript import Transcript
 
 if TYPE_CHECKING:
@@ -54,7 +54,6 @@ PARQUET_TABLES = ("transcripts", "words", "utterances")
 _CSV_TABLES = (*PARQUET_TABLES, "errors")
 _CAPTION_KINDS = ("srt", "vtt")
 _PART = "part-0.parquet"
-_TMP_SUFFIX = ".partial"
 
 
 def to_parquet(
@@ -307,42 +306,3 @@ def _caption_text(response: dict[str, Any], kind: str, path: str, options: Any) 
 
 
 # ----------------------------------------------------------------------------- files
-
-
-def _read_umask() -> int:
-    # Linux tells the umask without changing it; elsewhere it can only be read by setting it,
-    # which is done once, at import, not while threads write files.
-    try:
-        with open("/proc/self/status", encoding="ascii") as status:
-            for line in status:
-                if line.startswith("Umask:"):
-                    return int(line.split()[1], 8)
-    except (OSError, ValueError):
-        pass
-    mask = os.umask(0o022)
-    os.umask(mask)
-    return mask
-
-
-_UMASK = _read_umask()
-
-
-def _atomic_write(target: Path, write: Callable[[IO[Any]], Any], text: bool) -> Path:
-    """Write through a hidden temporary file in ``target``'s folder, then rename it over."""
-    target.parent.mkdir(parents=True, exist_ok=True)
-    descriptor, temporary = tempfile.mkstemp(
-        dir=target.parent, prefix=f".{target.name}.", suffix=_TMP_SUFFIX
-    )
-    try:
-        mode = "w" if text else "wb"
-        encoding = "utf-8" if text else None
-        with os.fdopen(descriptor, mode, encoding=encoding, newline="" if text else None) as fh:
-            write(fh)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(temporary, 0o666 & ~_UMASK)  # mkstemp makes it owner-only
-        os.replace(temporary, target)
-    except BaseException:
-        Path(temporary).unlink(missing_ok=True)
-        raise
-    return target

@@ -36,6 +36,18 @@ class UsageError(Exception):
     """The command line asks for something that cannot be done; exit status 2."""
 
 
+def local_server_class(command: str) -> Any:
+    """``LocalServer``, or a usage error naming the extra that ``dgdata <command>`` needs."""
+    try:
+        from dgdata.server.runner import LocalServer
+    except ImportError as exc:  # pragma: no cover - depends on the install
+        raise UsageError(
+            f"dgdata {command} runs the local server, which needs the server extra "
+            f'({exc.name} is missing): pip install "dgdata[server]"'
+        ) from None
+    return LocalServer
+
+
 def say(message: str = "", *, stream: Any = None) -> None:
     """Write one line to stderr (or ``stream``): summaries and notes, never the data."""
     target = sys.stderr if stream is None else stream

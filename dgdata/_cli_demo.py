@@ -15,7 +15,13 @@ import time
 from pathlib import Path
 from typing import Any
 
-from dgdata._cli_common import UsageError, aligned_table, make_folder, plural, say
+from dgdata._cli_common import (
+    aligned_table,
+    local_server_class,
+    make_folder,
+    plural,
+    say,
+)
 
 #: Where the bundled recordings live (16 kHz WAV, synthetic speech; see their README).
 SAMPLES = Path(__file__).parent / "data" / "samples"
@@ -25,13 +31,7 @@ _INDENT = "   "
 def demo(args: argparse.Namespace) -> int:
     """Run ``dgdata demo``; returns 0 (1 if the local server failed to transcribe a sample)."""
     started = time.perf_counter()
-    try:
-        from dgdata.server.runner import LocalServer
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise UsageError(
-            f"the demo runs the local server, which needs the server extra ({exc.name} is "
-            'missing): pip install "dgdata[server]"'
-        ) from None
+    LocalServer = local_server_class("demo")
     from dgdata import Deepgram
 
     out = make_folder(Path(args.out), what="the demo's output", option="--out")

@@ -20,7 +20,7 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dgdata._cli_common import UsageError, make_folder, say
+from dgdata._cli_common import UsageError, local_server_class, make_folder, say
 
 #: The repository's notebooks, when dgdata runs from a source checkout.
 REPO_NOTEBOOKS = Path(__file__).resolve().parent.parent / "notebooks"
@@ -86,13 +86,7 @@ def lab(args: argparse.Namespace) -> int:
             "dgdata lab needs JupyterLab, which is not installed: pip install jupyterlab "
             '(or pip install "dgdata[dev]")'
         )
-    try:
-        from dgdata.server.runner import LocalServer
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        raise UsageError(
-            f"dgdata lab runs the local server, which needs the server extra ({exc.name} is "
-            'missing): pip install "dgdata[server]"'
-        ) from None
+    LocalServer = local_server_class("lab")
     notebooks, note = notebooks_folder(args.notebooks)
     extra = list(args.jupyter_args or [])
     if extra[:1] == ["--"]:

@@ -30,6 +30,7 @@ from dgdata._cli_common import (
     add_client_options,
     check_writable,
     iso_date,
+    local_server_class,
     one_line,
     port_number,
     positive_int,
@@ -310,15 +311,9 @@ def _add_lab(commands: Commands) -> None:
 
 def serve(args: argparse.Namespace) -> int:
     """Run the local server in the foreground until interrupted."""
-    try:
-        from dgdata.server.runner import LocalServer
-    except ImportError as exc:  # pragma: no cover - depends on the install
-        sys.stderr.write(
-            f"dgdata serve needs the server extra ({exc.name} is missing): "
-            'pip install "dgdata[server]"\n'
-        )
-        return 2
     import sqlite3
+
+    LocalServer = local_server_class("serve")
 
     api_key = args.api_key or os.environ.get("DGDATA_SERVE_KEY") or None
     if args.db != ":memory:":

@@ -119,7 +119,7 @@ class Deepgram:
         max_retries: int | None = None,
         session: requests.Session | None = None,
     ) -> None:
-        self._config = resolve_config(
+        config = resolve_config(
             options,
             api_key=api_key,
             api_url=api_url,
@@ -128,9 +128,16 @@ class Deepgram:
             timeout=timeout,
             max_retries=max_retries,
         )
-        self._transport = Transport(self._config, session=session)
+        self._wire(config, session)
+
+    def _wire(
+        self, config: ClientConfig, session: requests.Session | None, token: str | None = None
+    ) -> None:
+        """Set up a client for ``config``; ``token`` names it across pickling (new by default)."""
+        self._config = config
+        self._transport = Transport(config, session=session)
         self._lock = threading.Lock()
-        self._token = uuid.uuid4().hex
+        self._token = token or uuid.uuid4().hex
 
     @property
     def config(self) -> ClientConfig:
@@ -168,10 +175,7 @@ class Deepgram:
                 raise ValueError("max_retries must be 0 or more")
             changes["max_retries"] = int(max_retries)
         other = object.__new__(type(self))
-        other._config = dataclasses.replace(self._config, **changes)
-        other._transport = Transport(other._config, session=self._transport.session)
-        other._lock = threading.Lock()
-        other._token = uuid.uuid4().hex
+        other._wire(dataclasses.replace(self._config, **changes), self._transport.session)
         return other
 
     def close(self) -> None:
@@ -205,10 +209,7 @@ def _clone_in_this_process(token: str, config: ClientConfig) -> Deepgram:
         clone = _CLONES.get(token)
         if clone is None:
             clone = object.__new__(Deepgram)
-            clone._config = config
-            clone._transport = Transport(config)
-            clone._lock = threading.Lock()
-            clone._token = token
+            clone._wire(config, None, token)
             _CLONES[token] = clone
             while len(_CLONES) > 16:
                 _CLONES.popitem(last=False)[1].close()

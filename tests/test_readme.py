@@ -18,17 +18,16 @@ import json
 import os
 import re
 import shutil
-import wave
 from collections.abc import Iterator
 from pathlib import Path
 
 import matplotlib
-import numpy as np
 import pytest
 
 import dgdata
 from dgdata import plots
 from dgdata.server.runner import LocalServer
+from tests.batch.recordings import two_channel_call
 
 matplotlib.use("Agg")
 
@@ -47,27 +46,6 @@ def python_blocks() -> list[tuple[int, str]]:
     ]
 
 
-def samples(name: str) -> np.ndarray:
-    with wave.open(str(SAMPLES / f"{name}.wav")) as recording:
-        return np.frombuffer(recording.readframes(recording.getnframes()), dtype="<i2")
-
-
-def write_call(path: Path, *turns: str) -> None:
-    """A two-channel 16 kHz call: the two people take turns saying the sample sentences."""
-    channels: list[list[np.ndarray]] = [[], []]
-    gap = np.zeros(6000, dtype="<i2")
-    for index, name in enumerate(turns):
-        speech = samples(name)
-        channels[index % 2] += [speech, gap]
-        channels[1 - index % 2] += [np.zeros_like(speech), gap]
-    left, right = (np.concatenate(parts) for parts in channels)
-    with wave.open(str(path), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(np.column_stack([left, right]).astype("<i2").tobytes())
-
-
 @pytest.fixture(scope="module")
 def demo() -> Iterator[LocalServer]:
     with LocalServer(demo=True, decoders=1) as server:
@@ -79,8 +57,10 @@ def reader_folder(tmp_path: Path, demo: LocalServer, monkeypatch: pytest.MonkeyP
     """A folder with the files the README names, and the environment pointing at the server."""
     shutil.copy(SAMPLES / "hello.wav", tmp_path / "call.wav")
     (tmp_path / "calls").mkdir()
-    write_call(tmp_path / "calls" / "support-0412.wav", "hello", "callback", "students", "hello")
-    write_call(tmp_path / "calls" / "support-0413.wav", "students", "hello")
+    two_channel_call(
+        tmp_path / "calls" / "support-0412.wav", "hello", "callback", "students", "hello"
+    )
+    two_channel_call(tmp_path / "calls" / "support-0413.wav", "students", "hello")
     with dgdata.Deepgram(api_key=demo.api_key, api_url=demo.url) as dg:
         saved = dg.transcription.prerecorded(SAMPLES / "students.wav")
     (tmp_path / "saved.json").write_text(json.dumps(saved))

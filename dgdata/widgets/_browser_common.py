@@ -233,4 +233,5 @@ class ProjectTab(w.VBox):
         return True
 
     def _reload(self, project_id: str) -> None:
-        raise NotImplementedError
+        """Fetch and show this tab's data for ``project_id``; every tab class defines it."""
+        raise NotImplementedError(f"{type(self).__name__} must define _reload")

@@ -12,6 +12,7 @@ import pytest
 from dgdata import Deepgram
 from dgdata.batch import RateLimiter, transcribe_folder, transcribe_many
 from dgdata.server.runner import LocalServer
+from tests.batch.recordings import two_channel_call
 
 SAMPLES = Path(__file__).resolve().parents[2] / "dgdata" / "data" / "samples"
 
@@ -246,24 +247,7 @@ def test_a_batch_where_nothing_was_transcribed_still_has_typed_empty_tables(
 def test_a_multichannel_call_gives_every_channels_text_and_words_in_its_row(
     dg: Deepgram, tmp_path: Path
 ) -> None:
-    import wave
-
-    import numpy as np
-
-    def pcm(name: str) -> np.ndarray:
-        with wave.open(str(SAMPLES / f"{name}.wav")) as clip:
-            return np.frombuffer(clip.readframes(clip.getnframes()), dtype="<i2")
-
-    left, right = pcm("hello"), pcm("callback")
-    length = len(left) + len(right)
-    stereo = np.zeros((length, 2), dtype="<i2")
-    stereo[: len(left), 0], stereo[len(left) :, 1] = left, right
-    call = tmp_path / "call.wav"
-    with wave.open(str(call), "wb") as out:
-        out.setnchannels(2)
-        out.setsampwidth(2)
-        out.setframerate(16000)
-        out.writeframes(stereo.tobytes())
+    call = two_channel_call(tmp_path / "call.wav", "hello", "callback", gap=0)
     result = transcribe_many(dg, [call], {"multichannel": True}, cache_dir=None, progress=False)
     row = result.transcripts.iloc[0]
     assert row["text"] == "hello this is a speech test\nplease call me back tonight"

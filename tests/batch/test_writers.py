@@ -401,7 +401,7 @@ def test_written_files_get_the_usual_permissions_not_owner_only(tmp_path: Path) 
     import os
     import stat
 
-    from dgdata._batch_writers import _UMASK, _atomic_write
+    from dgdata._atomic import atomic_write, current_umask
 
-    target = _atomic_write(tmp_path / "t.csv", lambda fh: fh.write("a\n"), text=True)
-    assert stat.S_IMODE(os.stat(target).st_mode) == 0o666 & ~_UMASK
+    target = atomic_write(tmp_path / "t.csv", lambda fh: fh.write("a\n"), text=True)
+    assert stat.S_IMODE(os.stat(target).st_mode) == 0o666 & ~current_umask()

@@ -10,11 +10,14 @@ seconds of silence at the end flush the last words before the test presses Stop.
 
 from __future__ import annotations
 
+import time
 import wave
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
+from playwright.sync_api import Locator
 
 from tests.server.audio_corpus import read_wav, synthesize_one, write_wav
 
@@ -68,3 +71,30 @@ def make_speech(folder: Path, sentences: tuple[str, ...] = SENTENCES) -> Speech:
     pieces.append(silence(TRAILING_SILENCE))
     path = write_wav(folder / "speech.wav", np.concatenate(pieces), RATE)
     return Speech(path, sentences)
+
+
+#: The word error rate the microphone tests allow (the issue's limit).
+MAX_WER = 0.25
+#: Seconds of audio past the end of the file before Stop (silence: the last words are flushed).
+MARGIN = 0.5
+
+
+def seconds_sent(root: Locator) -> float:
+    """Seconds of audio the page has sent to the kernel (the widget's timer)."""
+    return float(root.locator(".dgdata-mic-elapsed").get_attribute("data-seconds") or 0)
+
+
+def wait_until_played(
+    root: Locator, speech: Speech, midway: Callable[[], None] | None = None
+) -> None:
+    """Wait until the page has sent the whole fake-microphone file and ``MARGIN`` more.
+
+    ``midway`` is called once, when half of it has been sent (a screenshot mid-sentence).
+    """
+    deadline = time.monotonic() + speech.duration + 20
+    while (sent := seconds_sent(root)) < speech.duration + MARGIN:
+        assert time.monotonic() < deadline, f"only {sent:.1f} s of audio sent"
+        if midway is not None and sent > speech.duration / 2:
+            midway()
+            midway = None
+        time.sleep(0.2)

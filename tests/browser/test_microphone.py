@@ -8,23 +8,18 @@ the page and from the kernel, must match the sentences with a word error rate of
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from playwright.sync_api import Locator, Page, expect
+from playwright.sync_api import Page, expect
 
 from tests.browser.jupyter import JupyterLab
 from tests.browser.notebook import Notebook
-from tests.browser.speech import Speech
+from tests.browser.speech import MAX_WER, Speech, wait_until_played
 from tests.server.audio_corpus import normalize, wer
 
 pytestmark = pytest.mark.timeout(150)
-
-MAX_WER = 0.25
-#: Seconds of audio past the end of the file before Stop (silence: the last words are flushed).
-MARGIN = 0.5
 
 # Remembers every interim text the page showed (interims are replaced as results arrive).
 _WATCH_INTERIMS = """(root) => {
@@ -35,11 +30,6 @@ _WATCH_INTERIMS = """(root) => {
     if (text) window.dgdataInterims.push(text);
   }).observe(interim, {childList: true, characterData: true, subtree: true});
 }"""
-
-
-def _seconds_sent(root: Locator) -> float:
-    """Seconds of audio the page has sent to the kernel (the widget's timer)."""
-    return float(root.locator(".dgdata-mic-elapsed").get_attribute("data-seconds") or 0)
 
 
 def test_microphone_transcript_matches_the_spoken_sentences(
@@ -58,15 +48,9 @@ def test_microphone_transcript_matches_the_spoken_sentences(
     expect(root).to_have_attribute("data-state", "listening", timeout=15_000)
     expect(start).to_be_disabled()
     expect(stop).to_be_enabled()
-    # The page counts the seconds of audio it has sent: wait until the whole file has played.
-    deadline = time.monotonic() + speech.duration + 20
-    shot = False
-    while (sent := _seconds_sent(root)) < speech.duration + MARGIN:
-        assert time.monotonic() < deadline, f"only {sent:.1f} s of audio sent"
-        if not shot and sent > speech.duration / 2:  # mid-sentence: level and interim text
-            notebook.screenshot("live-microphone-listening", root)
-            shot = True
-        time.sleep(0.2)
+    # The page counts the seconds of audio it has sent: wait until the whole file has played;
+    # mid-sentence, a picture of the level and the interim text.
+    wait_until_played(root, speech, lambda: notebook.screenshot("live-microphone-listening", root))
     stop.click()
     expect(root).to_have_attribute("data-state", "done", timeout=20_000)
     expect(root.locator(".dgdata-mic-error")).to_be_hidden()

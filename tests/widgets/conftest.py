@@ -13,13 +13,14 @@ import pytest
 
 from dgdata import Deepgram
 from dgdata.server.runner import LocalServer
+from tests.server.conftest import dg, module_server, server  # noqa: F401 (a plain server, reset)
 
 
 @pytest.fixture(scope="module")
 def demo_server() -> Iterator[LocalServer]:
     """One local server with the demo account per test module."""
-    with LocalServer(demo=True, decoders=2) as server:
-        yield server
+    with LocalServer(demo=True, decoders=2) as running:
+        yield running
 
 
 @pytest.fixture

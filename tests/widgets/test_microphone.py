@@ -34,26 +34,6 @@ HELLO, CALLBACK = SAMPLES / "hello.wav", SAMPLES / "callback.wav"
 JS = Path(__file__).parents[2] / "dgdata" / "widgets" / "microphone.js"
 
 
-@pytest.fixture(scope="module")
-def local_server() -> Iterator[LocalServer]:
-    with LocalServer(decoders=1) as running:
-        yield running
-
-
-@pytest.fixture
-def server(local_server: LocalServer) -> LocalServer:
-    """The module's local server, reset (faults cleared)."""
-    local_server.reset()
-    return local_server
-
-
-@pytest.fixture
-def dg(server: LocalServer) -> Iterator[Deepgram]:
-    client = Deepgram(api_key=server.api_key, api_url=server.url, max_retries=0)
-    yield client
-    client.close()
-
-
 class RecordingMic(LiveMicrophone):
     """A LiveMicrophone that records the custom messages meant for its (absent) front-end."""
 
