@@ -18,7 +18,7 @@ import requests
 
 from dgdata import Deepgram, errors
 from dgdata.client import operations
-from dgdata.server.accounts import add_member, create_project, ensure_account
+from dgdata.server.backend.accounts import add_member, create_project, ensure_account
 from dgdata.server.runner import LocalServer
 from tests.conftest import Endpoint
 from tests.server.audio_corpus import synthesize_one, wer

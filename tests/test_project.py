@@ -11,7 +11,7 @@ import pytest
 import tomllib
 import yaml
 
-from dgdata.cli import main, operations_table
+from dgdata.cli.main import main, operations_table
 from dgdata.client import operations
 
 ROOT = Path(__file__).resolve().parent.parent

@@ -14,15 +14,15 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
-    from dgdata.server._context import ServerSettings
     from dgdata.server.app import create_app
     from dgdata.server.runner import LocalServer
+    from dgdata.server.state import ServerSettings
 
 __all__ = ["LocalServer", "ServerSettings", "create_app"]
 
 _WHERE = {
     "LocalServer": "dgdata.server.runner",
-    "ServerSettings": "dgdata.server._context",
+    "ServerSettings": "dgdata.server.state",
     "create_app": "dgdata.server.app",
 }
 

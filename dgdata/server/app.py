@@ -19,10 +19,10 @@ from starlette.responses import JSONResponse, Response
 from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from dgdata.server._context import ServerSettings, ServerState, json_body, server_state
-from dgdata.server._errors import ApiError
+from dgdata.server.backend.store import Store, new_id
+from dgdata.server.errors import ApiError
 from dgdata.server.routes import ROUTE_MODULES
-from dgdata.server.store import Store, new_id
+from dgdata.server.state import ServerSettings, ServerState, json_body, server_state
 
 __all__ = ["create_app"]
 
@@ -195,7 +195,7 @@ def create_app(store: Store | None = None, settings: ServerSettings | None = Non
     """The server's ASGI app over ``store`` (in memory by default)."""
     state = ServerState(store or Store(), settings or ServerSettings())
     if state.settings.demo:
-        from dgdata.server.demo_data import seed_demo
+        from dgdata.server.demo.account import seed_demo
 
         state.seeders.append(seed_demo)
     state.seed()

@@ -20,9 +20,9 @@ from typing import Any
 
 import uvicorn
 
-from dgdata.server._context import ServerSettings, ServerState
 from dgdata.server.app import create_app
-from dgdata.server.store import Store
+from dgdata.server.backend.store import Store
+from dgdata.server.state import ServerSettings, ServerState
 
 __all__ = ["LocalServer"]
 
@@ -165,7 +165,7 @@ class LocalServer:
             return json.loads(response.read())
 
     def inject(self, **fault: Any) -> dict[str, Any]:
-        """Add a fault (see :mod:`dgdata.server.faults`): ``inject(status=429, retry_after=1)``."""
+        """Add a fault (see :mod:`dgdata.server.backend.faults`): ``inject(status=429, retry_after=1)``."""
         result: dict[str, Any] = self._control("POST", "/_dgdata/faults", fault)
         return result
 

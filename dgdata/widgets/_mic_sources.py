@@ -24,7 +24,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
-from dgdata._live_sources import stream_wav, wav_options
+from dgdata.live.sources import stream_wav, wav_options
 
 __all__ = [
     "AudioSource",

@@ -46,8 +46,8 @@ import anywidget
 import pandas as pd
 import traitlets as t
 
-from dgdata._live_results import LiveResults
 from dgdata.live import LiveTranscription
+from dgdata.live.results import LiveResults
 from dgdata.widgets._common import check_options, describe_error
 from dgdata.widgets._mic_session import MicSession
 from dgdata.widgets._mic_sources import AudioSource, KernelMicrophone, WavFileSource

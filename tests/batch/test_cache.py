@@ -13,7 +13,7 @@ from pathlib import Path
 
 import pytest
 
-from dgdata._batch_cache import TranscriptCache, canonical_options, file_sha256
+from dgdata.batch.cache import TranscriptCache, canonical_options, file_sha256
 
 
 def test_the_file_hash_is_streamed_and_matches_hashlib(tmp_path: Path) -> None:
@@ -40,7 +40,7 @@ def test_equivalent_options_share_a_key(first: dict, second: dict | None) -> Non
 
 
 def test_different_options_audio_or_scope_never_share_a_key() -> None:
-    from dgdata._batch_cache import cache_scope
+    from dgdata.batch.cache import cache_scope
 
     local = cache_scope("http://127.0.0.1:8080", "Token", "k1")
     assert TranscriptCache.key("ab" * 32, {}, local) != TranscriptCache.key("ab" * 32, {})
@@ -76,7 +76,7 @@ def test_entries_round_trip_and_unreadable_ones_count_as_missing(tmp_path: Path)
 
 WRITER = """
 import sys
-from dgdata._batch_cache import TranscriptCache
+from dgdata.batch.cache import TranscriptCache
 cache = TranscriptCache(sys.argv[1])
 big = {"results": {"words": ["w" * 50] * 40000}}
 i = 0

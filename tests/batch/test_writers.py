@@ -17,8 +17,9 @@ import pandas as pd
 import pytest
 from pandas.testing import assert_frame_equal
 
-from dgdata import Deepgram, _batch_writers
-from dgdata.batch import COLUMNS, BatchResult, transcribe_folder
+from dgdata import Deepgram
+from dgdata.batch import writers as _batch_writers
+from dgdata.batch.runs import COLUMNS, BatchResult, transcribe_folder
 from dgdata.frames import SCHEMAS
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "real"

@@ -20,7 +20,7 @@ Two recognisers are compared, in the same run, on the same clips:
 
 - baseline: pocketsphinx 5 with its default settings (``Decoder(samprate=16000)``, one
   utterance per clip, feature state reset per clip);
-- dgdata: ``dgdata.server.asr.recognize`` (tuned ``DECODER_OPTIONS``, gain normalisation, pause
+- dgdata: ``dgdata.server.asr.engine.recognize`` (tuned ``DECODER_OPTIONS``, gain normalisation, pause
   splitting), plus ``StreamingRecognizer`` fed 100 ms chunks of the clean sentences joined by
   one-second pauses, interim results on (WER of its finals; its CPU includes the interim
   decoder's, so it is higher than ``recognize``'s).
@@ -56,8 +56,7 @@ import soundfile  # noqa: E402
 ROOT = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(ROOT))
 
-from dgdata.server._audio_resample import resample  # noqa: E402
-from dgdata.server.asr import (  # noqa: E402
+from dgdata.server.asr.engine import (  # noqa: E402
     DECODER_OPTIONS,
     DecoderPool,
     StreamingRecognizer,
@@ -65,6 +64,7 @@ from dgdata.server.asr import (  # noqa: E402
     recognize,
 )
 from dgdata.server.audio import decode_audio  # noqa: E402
+from dgdata.server.audio.resample import resample  # noqa: E402
 from tests.server.audio_corpus import (  # noqa: E402
     CORPUS,
     HELD_OUT,

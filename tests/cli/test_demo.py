@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 import dgdata.server.runner
-from dgdata import _cli_demo
+from dgdata.cli import demo as _cli_demo
 from dgdata.cli import main
 from dgdata.server.runner import LocalServer
 

@@ -6,7 +6,7 @@ import argparse
 
 import pytest
 
-from dgdata.cli import build_parser, main
+from dgdata.cli.main import build_parser, main
 
 OPTIONS = {
     "demo": ["--out", "--quiet"],

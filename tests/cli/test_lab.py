@@ -22,7 +22,7 @@ from typing import Any
 import pytest
 import requests
 
-from dgdata import _cli_lab
+from dgdata.cli import lab as _cli_lab
 from dgdata.cli import main
 
 needs_proc = pytest.mark.skipif(

@@ -11,9 +11,10 @@ import pandas as pd
 import pytest
 
 import dgdata.batch
-from dgdata import Deepgram, _batch_worker
-from dgdata._cli_common import UsageError, option_value, parse_options
+from dgdata import Deepgram
+from dgdata.batch import worker as _batch_worker
 from dgdata.cli import main
+from dgdata.cli.common import UsageError, option_value, parse_options
 from dgdata.server.runner import LocalServer
 from tests.cli.conftest import SAMPLE_TEXTS, one_line_error
 

@@ -10,8 +10,9 @@ from typing import Any
 import pandas as pd
 import pytest
 
-from dgdata import Deepgram, _cli_transcribe
+from dgdata import Deepgram
 from dgdata.cli import main
+from dgdata.cli import transcribe as _cli_transcribe
 from dgdata.resources.usage import Usage
 from dgdata.server.runner import LocalServer
 from tests.cli.conftest import one_line_error

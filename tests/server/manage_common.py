@@ -15,10 +15,10 @@ from typing import Any
 
 import requests
 
-from dgdata.server.accounts import add_member, create_key, ensure_account
+from dgdata.server.backend.accounts import add_member, create_key, ensure_account
+from dgdata.server.backend.store import new_id
+from dgdata.server.backend.usage_log import UsageRecord, record_request
 from dgdata.server.runner import LocalServer
-from dgdata.server.store import new_id
-from dgdata.server.usage_log import UsageRecord, record_request
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "api" / "openapi.yml"
 

@@ -8,8 +8,7 @@ from itertools import pairwise
 import numpy as np
 import pytest
 
-from dgdata.server._asr_vad import split_points
-from dgdata.server.asr import (
+from dgdata.server.asr.engine import (
     INTERIM_OPTIONS,
     DecoderPool,
     PoolExhausted,
@@ -20,6 +19,7 @@ from dgdata.server.asr import (
     Word,
     recognize,
 )
+from dgdata.server.asr.vad import split_points
 from tests.server.audio_corpus import Clip, corpus_clips, corpus_wer, read_wav, wer
 
 RATE = 16000

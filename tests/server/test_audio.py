@@ -9,14 +9,14 @@ import numpy as np
 import pytest
 import soundfile
 
-from dgdata.server._audio_resample import Resampler, resample
-from dgdata.server.audio import (
+from dgdata.server.audio.decode import (
     ERR_CODE,
     ERR_MSG,
     StreamDecoder,
     UnsupportedAudio,
     decode_audio,
 )
+from dgdata.server.audio.resample import Resampler, resample
 
 RATE = 16000
 

@@ -13,10 +13,10 @@ import pytest
 
 from dgdata import Deepgram
 from dgdata.frames.usage import usage_requests
-from dgdata.server.accounts import bootstrap
-from dgdata.server.demo_data import DEMO_DAYS, build_demo, demo_id
+from dgdata.server.backend.accounts import bootstrap
+from dgdata.server.backend.store import Store, utcnow
+from dgdata.server.demo.account import DEMO_DAYS, build_demo, demo_id
 from dgdata.server.runner import LocalServer
-from dgdata.server.store import Store, utcnow
 
 pytestmark = pytest.mark.integration
 

@@ -230,8 +230,8 @@ def test_an_error_echoing_non_ascii_input_is_still_a_400(server: LocalServer) ->
 
 def test_the_dg_error_header_is_always_a_value_h11_will_send() -> None:
     """h11 refuses newlines and spaces at either end of a value: the answer would be dropped."""
-    from dgdata.server._errors import ApiError
     from dgdata.server.app import _error_response
+    from dgdata.server.errors import ApiError
 
     for message in ("could not fetch: [Errno -2] Name ", "two\r\nInjected: 1", " jä\t"):
         response = _error_response("rid", ApiError(400, "Bad Request", message))

@@ -51,7 +51,7 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from dgdata.server import listen_sources
+from dgdata.server.listen import sources as listen_sources
 from dgdata.server.runner import LocalServer
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "api" / "openapi.yml"

@@ -16,7 +16,7 @@ import pytest
 import requests
 
 from dgdata import Deepgram, errors
-from dgdata.server import callbacks
+from dgdata.server.listen import callbacks
 from dgdata.server.runner import LocalServer
 from tests.server.audio_corpus import Clip, read_wav, synthesize, wer, write_wav
 from tests.server.callback_receiver import CallbackReceiver, callback_outcome
@@ -168,7 +168,7 @@ def test_bad_options_are_400_naming_the_parameter(
 
 
 def test_deepgram_model_names_are_accepted(server: LocalServer) -> None:
-    from dgdata.server.listen_options import known_model
+    from dgdata.server.listen.options import known_model
 
     for name in ("nova-3", "nova-2-meeting", "enhanced-phonecall", "base", "whisper-large",
                  "phonecall", "general-nova-3", "dgdata-local-pocketsphinx"):  # fmt: skip

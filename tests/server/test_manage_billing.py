@@ -9,8 +9,8 @@ import pytest
 
 from dgdata import Deepgram
 from dgdata.frames.billing import billing_breakdown
+from dgdata.server.backend.store import new_id
 from dgdata.server.runner import LocalServer
-from dgdata.server.store import new_id
 from tests.server.manage_common import add_person, assert_error, raw, record
 
 pytestmark = pytest.mark.integration

@@ -9,7 +9,7 @@ import pytest
 from dgdata import Deepgram
 from dgdata.frames.account import credentials as credentials_frame
 from dgdata.frames.catalog import agent_variables, agents, models
-from dgdata.server import catalog
+from dgdata.server.backend import catalog
 from dgdata.server.runner import LocalServer
 from tests.server.manage_common import add_person, assert_error, raw
 

@@ -15,9 +15,9 @@ from typing import Any
 
 import pytest
 
-from dgdata.server import catalog
+from dgdata.server.backend import catalog
+from dgdata.server.backend.store import new_id
 from dgdata.server.runner import LocalServer
-from dgdata.server.store import new_id
 from tests.server.manage_common import raw, record, spec_validator
 
 pytestmark = pytest.mark.integration

@@ -14,10 +14,10 @@ import pandas as pd
 import pytest
 
 from dgdata import Deepgram
-from dgdata.server import catalog
-from dgdata.server.accounts import create_key
+from dgdata.server.backend import catalog
+from dgdata.server.backend.accounts import create_key
+from dgdata.server.backend.usage_log import UsageRecord
 from dgdata.server.runner import LocalServer
-from dgdata.server.usage_log import UsageRecord
 from tests.server.manage_common import assert_error, raw, record
 
 pytestmark = pytest.mark.integration

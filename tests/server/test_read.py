@@ -14,8 +14,8 @@ import pytest
 import requests
 
 from dgdata import Deepgram, errors
+from dgdata.server.listen.summaries import split_sentences, summarize
 from dgdata.server.runner import LocalServer
-from dgdata.server.text_summary import split_sentences, summarize
 from tests.server.callback_receiver import CallbackReceiver, callback_outcome
 
 pytestmark = pytest.mark.integration

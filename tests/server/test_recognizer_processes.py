@@ -20,7 +20,7 @@ import pytest
 import requests
 
 from dgdata import Deepgram
-from dgdata.server.recognizer_processes import ProcessRecognizer
+from dgdata.server.asr.processes import ProcessRecognizer
 from dgdata.server.runner import LocalServer
 from tests.server.audio_corpus import read_wav, synthesize_one, wer, write_wav
 

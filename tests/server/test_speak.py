@@ -13,7 +13,7 @@ import soundfile
 
 from dgdata import Deepgram, errors
 from dgdata.resources.speak import SpeakResult
-from dgdata.server import catalog
+from dgdata.server.backend import catalog
 from dgdata.server.runner import LocalServer
 from tests.server.audio_corpus import wer
 from tests.server.callback_receiver import CallbackReceiver, callback_outcome
@@ -175,7 +175,7 @@ def test_a_grant_token_may_speak(dg: Deepgram, server: LocalServer) -> None:
 def test_resampling_keeps_the_pitch_and_the_length() -> None:
     import numpy as np
 
-    from dgdata.server.speech_synth import resample
+    from dgdata.server.speak.synthesis import resample
 
     rate = 16000
     tone = (np.sin(2 * np.pi * 440 * np.arange(rate) / rate) * 10000).astype(np.int16)
@@ -189,7 +189,7 @@ def test_resampling_keeps_the_pitch_and_the_length() -> None:
 def test_the_engine_lookup_prefers_flite_then_espeak(monkeypatch: pytest.MonkeyPatch) -> None:
     import shutil
 
-    from dgdata.server import speech_synth
+    from dgdata.server.speak import synthesis as speech_synth
 
     found = {"espeak-ng": "/usr/bin/espeak-ng"}
     monkeypatch.setattr(shutil, "which", lambda name, *a, **k: found.get(name))

@@ -11,10 +11,10 @@ from typing import Any
 import numpy as np
 import pytest
 
-from dgdata.server._format_numbers import find_numbers
-from dgdata.server.asr import DecoderPool, Word, recognize
-from dgdata.server.audio import DecodedAudio, decode_audio
-from dgdata.server.transcribe import build_listen_response, format_alternative, mixdown
+from dgdata.server.asr.engine import DecoderPool, Word, recognize
+from dgdata.server.audio.decode import DecodedAudio, decode_audio
+from dgdata.server.listen.numbers import find_numbers
+from dgdata.server.listen.response import build_listen_response, format_alternative, mixdown
 
 ROOT = Path(__file__).resolve().parents[2]
 REAL = ROOT / "tests/data/real"

@@ -17,10 +17,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server import catalog
-from dgdata.server._context import json_body, json_response, project_caller, server_state
-from dgdata.server._errors import bad_request, not_found
-from dgdata.server.store import Store, dumps, iso, loads, new_id, utcnow
+from dgdata.server.backend import catalog
+from dgdata.server.backend.store import Store, dumps, iso, loads, new_id, utcnow
+from dgdata.server.errors import bad_request, not_found
+from dgdata.server.state import json_body, json_response, project_caller, server_state
 
 __all__ = ["ROUTES"]
 

@@ -10,9 +10,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server._context import caller, json_body, json_response, server_state
-from dgdata.server._errors import bad_request
-from dgdata.server.auth import issue_grant
+from dgdata.server.backend.auth import issue_grant
+from dgdata.server.errors import bad_request
+from dgdata.server.state import caller, json_body, json_response, server_state
 
 __all__ = ["ROUTES"]
 

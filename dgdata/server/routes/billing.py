@@ -1,6 +1,6 @@
 """Routes: balances (list, get), the billing breakdown, billing fields and purchases.
 
-Balances go down as requests are recorded (:func:`dgdata.server.usage_log.record_request` takes
+Balances go down as requests are recorded (:func:`dgdata.server.backend.usage_log.record_request` takes
 each request's cost off them, oldest balance first); the breakdown and fields are computed from
 the requests that did not fail. Reading billing needs the member role.
 """
@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server import usage_stats
-from dgdata.server._context import json_response, project_caller, query_int, server_state
-from dgdata.server._errors import not_found, query_error
-from dgdata.server._params import DEPLOYMENTS, query_enum, query_strings
+from dgdata.server.backend import usage_stats
+from dgdata.server.backend.usage_stats import Filters
+from dgdata.server.errors import not_found, query_error
+from dgdata.server.routes._params import DEPLOYMENTS, query_enum, query_strings
 from dgdata.server.routes.usage import aggregate_range
-from dgdata.server.usage_stats import Filters
+from dgdata.server.state import json_response, project_caller, query_int, server_state
 
 __all__ = ["ROUTES"]
 

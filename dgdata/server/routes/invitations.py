@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server._context import json_body, json_response, project_caller, server_state
-from dgdata.server._errors import bad_request, forbidden, not_found
-from dgdata.server.accounts import ROLES
-from dgdata.server.store import iso, utcnow
+from dgdata.server.backend.accounts import ROLES
+from dgdata.server.backend.store import iso, utcnow
+from dgdata.server.errors import bad_request, forbidden, not_found
+from dgdata.server.state import json_body, json_response, project_caller, server_state
 
 __all__ = ["ROUTES"]
 

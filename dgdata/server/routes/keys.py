@@ -15,11 +15,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server._context import json_body, json_response, project_caller, server_state
-from dgdata.server._errors import bad_request, forbidden, not_found
-from dgdata.server._params import body_string_list, query_enum
-from dgdata.server.accounts import ROLES, create_key, key_json, role_of
-from dgdata.server.store import Store, iso, loads, utcnow
+from dgdata.server.backend.accounts import ROLES, create_key, key_json, role_of
+from dgdata.server.backend.store import Store, iso, loads, utcnow
+from dgdata.server.errors import bad_request, forbidden, not_found
+from dgdata.server.routes._params import body_string_list, query_enum
+from dgdata.server.state import json_body, json_response, project_caller, server_state
 
 __all__ = ["ROUTES", "member_json"]
 

@@ -8,7 +8,7 @@ data``.
 
 With ``callback=URL`` (and ``callback_method`` POST or PUT) the answer is ``{"request_id"}`` at
 once; the media is fetched and transcribed in the background and the full response (or the error
-body, had it failed) is delivered to the callback URL by :mod:`dgdata.server.callbacks`.
+body, had it failed) is delivered to the callback URL by :mod:`dgdata.server.listen.callbacks`.
 
 Every call is recorded as a usage request (``sync``, or ``async`` with a callback), failed ones
 too, with the audio's duration and channels and the price of the requested model.
@@ -25,18 +25,20 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server import callbacks
-from dgdata.server._context import caller, json_response, server_state
-from dgdata.server._errors import ApiError, bad_request
-from dgdata.server.listen_engine import (
+from dgdata.server.asr.live_engine import RecognizerBusy
+from dgdata.server.backend.calls import Call, start_call
+from dgdata.server.backend.pricing import listen_cost, read_cost
+from dgdata.server.errors import ApiError, bad_request
+from dgdata.server.listen import callbacks
+from dgdata.server.listen.options import ListenOptions, parse_listen_options
+from dgdata.server.listen.prerecorded import (
     CORRUPT_AUDIO,
     SUMMARY_MODEL,
     Transcribed,
     UnsupportedAudio,
     transcribe_media,
 )
-from dgdata.server.listen_options import ListenOptions, parse_listen_options
-from dgdata.server.listen_sources import (
+from dgdata.server.listen.sources import (
     check_url,
     fetch_url,
     fetch_url_blocking,
@@ -44,9 +46,7 @@ from dgdata.server.listen_sources import (
     read_body,
     read_json_body,
 )
-from dgdata.server.live_engine import RecognizerBusy
-from dgdata.server.pricing import listen_cost, read_cost
-from dgdata.server.speech_usage import Call, start_call
+from dgdata.server.state import caller, json_response, server_state
 
 __all__ = ["ROUTES"]
 

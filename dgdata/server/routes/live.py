@@ -16,7 +16,7 @@ The handshake, as the real API does it:
   once closed with **1013 "try again later"** (the code RFC 6455 defines for this; dgdata's
   client and the SDKs treat 1013 as retryable), and recorded as a 429 request.
 
-After the upgrade :class:`dgdata.server.live_session.LiveSession` serves the stream.
+After the upgrade :class:`dgdata.server.listen.live_session.LiveSession` serves the stream.
 """
 
 from __future__ import annotations
@@ -28,13 +28,13 @@ from starlette.responses import JSONResponse
 from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from dgdata.server._context import request_id, server_state
-from dgdata.server._errors import ApiError, query_error
-from dgdata.server.auth import Principal, authenticate, credential_from_subprotocols
-from dgdata.server.listen_options import parse_listen_options
-from dgdata.server.listen_sources import ascii_text
-from dgdata.server.live_session import LiveSession
-from dgdata.server.speech_usage import start_call
+from dgdata.server.backend.auth import Principal, authenticate, credential_from_subprotocols
+from dgdata.server.backend.calls import start_call
+from dgdata.server.errors import ApiError, query_error
+from dgdata.server.listen.live_session import LiveSession
+from dgdata.server.listen.options import parse_listen_options
+from dgdata.server.listen.sources import ascii_text
+from dgdata.server.state import request_id, server_state
 
 __all__ = ["ROUTES", "TRY_AGAIN_LATER"]
 

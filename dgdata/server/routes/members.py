@@ -13,12 +13,12 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server._context import json_body, json_response, project_caller, server_state
-from dgdata.server._errors import ApiError, bad_request, forbidden, not_found
-from dgdata.server.accounts import ROLES, add_member
-from dgdata.server.auth import Principal
+from dgdata.server.backend.accounts import ROLES, add_member
+from dgdata.server.backend.auth import Principal
+from dgdata.server.backend.store import Store
+from dgdata.server.errors import ApiError, bad_request, forbidden, not_found
 from dgdata.server.routes.keys import member_json
-from dgdata.server.store import Store
+from dgdata.server.state import json_body, json_response, project_caller, server_state
 
 __all__ = ["ROUTES"]
 

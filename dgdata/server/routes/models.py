@@ -1,6 +1,6 @@
 """Routes: the model catalogue (``/v1/models``) and a project's models.
 
-See :mod:`dgdata.server.catalog` for what the entries mean: one real local engine and the
+See :mod:`dgdata.server.backend.catalog` for what the entries mean: one real local engine and the
 Deepgram model names it answers to, each flagged with what serves it. Any valid key may read the
 public catalogue; a project's models need the member role in it.
 """
@@ -11,9 +11,9 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server import catalog
-from dgdata.server._context import caller, json_response, project_caller, query_bool
-from dgdata.server._errors import not_found
+from dgdata.server.backend import catalog
+from dgdata.server.errors import not_found
+from dgdata.server.state import caller, json_response, project_caller, query_bool
 
 __all__ = ["ROUTES"]
 

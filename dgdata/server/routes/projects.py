@@ -6,7 +6,8 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server._context import (
+from dgdata.server.errors import ApiError, bad_request
+from dgdata.server.state import (
     caller,
     json_body,
     json_response,
@@ -14,7 +15,6 @@ from dgdata.server._context import (
     query_int,
     server_state,
 )
-from dgdata.server._errors import ApiError, bad_request
 
 __all__ = ["ROUTES"]
 

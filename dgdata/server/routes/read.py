@@ -3,7 +3,7 @@
 The body is ``{"text": ...}`` or ``{"url": ...}`` (the server fetches the text). What the local
 server really does, and what it does not:
 
-* ``summarize=true`` (or ``v2``): an **extractive** summary from :mod:`dgdata.server.text_summary`
+* ``summarize=true`` (or ``v2``): an **extractive** summary from :mod:`dgdata.server.listen.summaries`
   (the text's most representative sentences, by word-frequency scoring; Deepgram's is written by
   a language model), in the real response's shape: flat ``metadata {request_id, created, language,
   summary_info {model_uuid, input_tokens, output_tokens}}`` and ``results.summary.text``;
@@ -12,7 +12,7 @@ server really does, and what it does not:
   (``{"parameter", "type": "unsupported_feature", "message"}``, the shape of Deepgram's warnings).
 
 Usage: ``endpoint=read``, tokens in (the text, when it was summarised) and out (the summary),
-priced per token by :func:`dgdata.server.pricing.read_cost`. With ``callback`` the answer is
+priced per token by :func:`dgdata.server.backend.pricing.read_cost`. With ``callback`` the answer is
 ``{"request_id"}`` and the result is delivered to the callback URL.
 """
 
@@ -27,19 +27,21 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server import callbacks, catalog, text_summary
-from dgdata.server._context import caller, json_response, server_state
-from dgdata.server._errors import ApiError, bad_request, query_error
-from dgdata.server.listen_sources import (
+from dgdata.server.backend import catalog
+from dgdata.server.backend.calls import Call, start_call
+from dgdata.server.backend.pricing import read_cost
+from dgdata.server.backend.store import iso
+from dgdata.server.errors import ApiError, bad_request, query_error
+from dgdata.server.listen import callbacks
+from dgdata.server.listen import summaries as text_summary
+from dgdata.server.listen.sources import (
     ascii_text,
     check_url,
     fetch_url,
     read_body,
     read_json_body,
 )
-from dgdata.server.pricing import read_cost
-from dgdata.server.speech_usage import Call, start_call
-from dgdata.server.store import iso
+from dgdata.server.state import caller, json_response, server_state
 
 __all__ = ["ROUTES", "SUMMARY_MODEL"]
 

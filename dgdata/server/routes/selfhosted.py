@@ -13,10 +13,10 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server._context import json_body, json_response, project_caller, server_state
-from dgdata.server._errors import bad_request, not_found, query_error
-from dgdata.server._params import body_string_list, query_strings
-from dgdata.server.store import Store, dumps, iso, loads, new_id, utcnow
+from dgdata.server.backend.store import Store, dumps, iso, loads, new_id, utcnow
+from dgdata.server.errors import bad_request, not_found, query_error
+from dgdata.server.routes._params import body_string_list, query_strings
+from dgdata.server.state import json_body, json_response, project_caller, server_state
 
 __all__ = ["ROUTES", "SCOPES"]
 

@@ -1,6 +1,6 @@
 """Routes: text to speech, ``POST /v1/speak`` (Aura voices) and ``POST /v2/speak`` (Flux batch).
 
-Both synthesise with the local engine of :mod:`dgdata.server.speech_synth` (flite or espeak-ng;
+Both synthesise with the local engine of :mod:`dgdata.server.speak.synthesis` (flite or espeak-ng;
 501 saying what to install when neither is) and answer with the audio bytes and Deepgram's
 headers: ``content-type``, ``dg-request-id``, ``dg-model-name``, ``dg-model-uuid``,
 ``dg-char-count``, plus ``x-dgdata-tts-engine`` naming the engine that really spoke.
@@ -24,11 +24,13 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server import callbacks, catalog, speech_synth
-from dgdata.server._context import caller, json_body, json_response
-from dgdata.server._errors import ApiError, bad_request, query_error
-from dgdata.server.pricing import speak_cost
-from dgdata.server.speech_usage import Call, start_call
+from dgdata.server.backend import catalog
+from dgdata.server.backend.calls import Call, start_call
+from dgdata.server.backend.pricing import speak_cost
+from dgdata.server.errors import ApiError, bad_request, query_error
+from dgdata.server.listen import callbacks
+from dgdata.server.speak import synthesis as speech_synth
+from dgdata.server.state import caller, json_body, json_response
 
 __all__ = ["ROUTES"]
 

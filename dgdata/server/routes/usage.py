@@ -1,6 +1,6 @@
 """Routes: usage requests (list, get), the usage summary, usage fields and the usage breakdown.
 
-Everything is computed from the ``requests`` table (see :mod:`dgdata.server.usage_stats` for the
+Everything is computed from the ``requests`` table (see :mod:`dgdata.server.backend.usage_stats` for the
 units and shapes). Reading usage needs the member role.
 """
 
@@ -13,16 +13,11 @@ from starlette.requests import Request
 from starlette.responses import Response
 from starlette.routing import BaseRoute, Route
 
-from dgdata.server import usage_stats
-from dgdata.server._context import (
-    json_response,
-    project_caller,
-    query_bool,
-    query_int,
-    server_state,
-)
-from dgdata.server._errors import not_found
-from dgdata.server._params import (
+from dgdata.server.backend import usage_stats
+from dgdata.server.backend.store import Store, iso, utcnow
+from dgdata.server.backend.usage_stats import Filters
+from dgdata.server.errors import not_found
+from dgdata.server.routes._params import (
     DEPLOYMENTS,
     ENDPOINTS,
     METHODS,
@@ -31,8 +26,13 @@ from dgdata.server._params import (
     query_enum,
     query_strings,
 )
-from dgdata.server.store import Store, iso, utcnow
-from dgdata.server.usage_stats import Filters
+from dgdata.server.state import (
+    json_response,
+    project_caller,
+    query_bool,
+    query_int,
+    server_state,
+)
 
 __all__ = ["ROUTES", "aggregate_filters", "aggregate_range"]
 

@@ -1,0 +1,176 @@
+"""Recognition of whole recordings in worker processes.
+
+pocketsphinx holds the GIL for the whole of each decode call, so decoder threads take turns
+instead of running in parallel, and a long recording freezes every other thread of the server
+(the event loop, live streams) for seconds. Whole recordings (``POST /v1/listen``) are therefore
+recognised in a pool of worker processes, one decode per worker at a time: the server stays
+responsive and several recordings use several cores. Live streams keep their in-process decoders,
+which decode short pieces (at most a few seconds) at a time.
+
+The pool is bounded: a caller waits at most ``timeout`` seconds for a free worker, then gets
+:class:`~dgdata.server.asr.engine.PoolExhausted`. Workers start on first use (``spawn``, which is safe in
+a multi-threaded server), so the first recording pays about a second of start-up.
+
+``spawn`` normally re-imports the main script in each worker, which would run a user's script
+(one that starts the server at its top level, say) a second time. The workers only ever run
+dgdata's own functions, so they are started with the main script hidden from them. Should workers
+still fail to start, the recogniser logs a warning and recognises in threads instead: nothing
+fails, the server is only less responsive.
+"""
+
+from __future__ import annotations
+
+import logging
+import multiprocessing
+import signal
+import sys
+import threading
+import types
+from collections.abc import Callable, Iterator
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
+from contextlib import contextmanager
+from typing import Any, TypeVar
+
+import numpy as np
+
+from dgdata.server.asr import engine as asr
+
+__all__ = ["ProcessRecognizer"]
+
+log = logging.getLogger("dgdata.server")
+
+T = TypeVar("T")
+
+
+_MAIN_LOCK = threading.Lock()
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """While workers are spawned, ``__main__`` has no file, so they do not re-run the script."""
+    with _MAIN_LOCK:
+        main = sys.modules.get("__main__")
+        if main is None or getattr(main, "__file__", None) is None:
+            yield
+            return
+        sys.modules["__main__"] = types.ModuleType("__main__")
+        try:
+            yield
+        finally:
+            sys.modules["__main__"] = main
+
+
+def _ignore_interrupts() -> None:
+    # Jupyter interrupts a kernel by signalling its whole process group: a worker must not die
+    # of the Ctrl+C meant for the notebook's cell (and print a KeyboardInterrupt at shutdown).
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+
+
+def _recognize_in_worker(pcm16k: np.ndarray) -> list[asr.Word]:
+    return asr.recognize(pcm16k)
+
+
+def _worker_pid() -> int:
+    import os
+
+    return os.getpid()
+
+
+class ProcessRecognizer:
+    """``size`` worker processes recognising one channel of 16 kHz audio each at a time."""
+
+    def __init__(self, size: int) -> None:
+        self.size = max(int(size), 1)
+        self._slots = threading.BoundedSemaphore(self.size)
+        self._lock = threading.Lock()
+        self._executor: ProcessPoolExecutor | None = None
+        self._closed = False
+        #: Set when worker processes could not start: recognition then runs in threads.
+        self.in_threads = False
+        self._worked = False  # a worker has answered: a later broken pool is a death, not a setup
+
+    def __repr__(self) -> str:
+        state = "closed" if self._closed else ("running" if self._executor else "idle")
+        return f"<ProcessRecognizer {self.size} workers, {state}>"
+
+    def _pool(self) -> ProcessPoolExecutor:
+        with self._lock:
+            if self._closed:
+                raise RuntimeError("the recogniser was closed with its server")
+            if self._executor is None:
+                context = multiprocessing.get_context("spawn")
+                self._executor = ProcessPoolExecutor(
+                    self.size, mp_context=context, initializer=_ignore_interrupts
+                )
+            return self._executor
+
+    def recognize(self, pcm16k: np.ndarray, *, timeout: float | None = None) -> list[asr.Word]:
+        """The words of one channel, recognised in a worker (blocks until done)."""
+        if not self._slots.acquire(timeout=timeout if timeout is not None else -1):
+            raise asr.PoolExhausted(
+                f"all {self.size} recognisers stayed busy for {timeout:g} s; try again later"
+            )
+        try:
+            for _ in range(2):  # a pool that worked and then broke (a worker killed) is remade once
+                if self.in_threads:
+                    break
+                try:
+                    words = self._submit(_recognize_in_worker, pcm16k).result()
+                except BrokenProcessPool as exc:
+                    if not self._worked or not self._discard(exc):
+                        self._fall_back_to_threads()
+                else:
+                    self._worked = True
+                    return words
+            return asr.recognize(pcm16k, timeout=timeout)
+        finally:
+            self._slots.release()
+
+    def _discard(self, broken: BrokenProcessPool) -> bool:
+        """Drop a broken pool so the next call starts a new one; False if already closed."""
+        with self._lock:
+            if self._closed:
+                return False
+            executor, self._executor = self._executor, None
+        log.warning("dgdata serve: a recognition worker died (%s); starting new ones", broken)
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        return True
+
+    def _fall_back_to_threads(self) -> None:
+        with self._lock:
+            if self.in_threads:
+                return
+            self.in_threads = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+        log.warning(
+            "dgdata serve: worker processes for recognition could not start, so recordings are "
+            "recognised in threads (the server pauses while each decodes). If a script starts "
+            'the server, put that code under `if __name__ == "__main__":`.'
+        )
+
+    def worker_pids(self) -> set[int]:
+        """The process ids of the workers (starting them if needed); for tests and diagnostics."""
+        futures = [self._submit(_worker_pid) for _ in range(self.size * 4)]
+        return {future.result() for future in futures}
+
+    def _submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
+        pool = self._pool()
+        with _main_script_hidden():  # submit may spawn a worker
+            return pool.submit(function, *args)
+
+    def close(self) -> None:
+        """Stop the workers (running decodes are abandoned)."""
+        with self._lock:
+            self._closed = True
+            executor, self._executor = self._executor, None
+        if executor is not None:
+            executor.shutdown(wait=False, cancel_futures=True)
+            # End the workers, then wait for the pool's own thread: leaving it running races
+            # with the interpreter's exit ("Bad file descriptor" in concurrent.futures).
+            for process in list((getattr(executor, "_processes", None) or {}).values()):
+                process.terminate()
+            executor.shutdown(wait=True)

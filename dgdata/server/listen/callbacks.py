@@ -1,0 +1,111 @@
+"""Asynchronous requests (``callback=URL``): work in the background, then deliver the result.
+
+A request with ``callback`` is answered at once with ``{"request_id": ...}``; its work runs on a
+small thread pool (:func:`submit`), and the result is sent to the callback URL with
+``callback_method`` (POST by default, or PUT). Delivery is retried on a connection error or a
+non-2xx answer, :data:`ATTEMPTS` times in all, waiting :data:`BACKOFF` seconds before the first
+retry and twice as long before each next one. How it went (the last status code, 0 when the
+receiver never answered, and the number of attempts) is stored on the request with
+:func:`dgdata.server.backend.usage_log.set_callback_result`.
+
+Like Deepgram, the delivery carries a ``dg-token`` header with the id of the API key that made
+the request, so a receiver can tell its callbacks from anyone else's POSTs.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import Future, ThreadPoolExecutor
+from typing import Any
+
+import requests
+
+from dgdata.server.backend.store import Store
+from dgdata.server.backend.usage_log import set_callback_result
+
+__all__ = ["ATTEMPTS", "BACKOFF", "deliver", "submit"]
+
+log = logging.getLogger("dgdata.server")
+
+#: Delivery attempts in all (the first one and the retries).
+ATTEMPTS = 4
+#: Seconds before the first retry; doubled before each next one.
+BACKOFF = 0.5
+#: Seconds a receiver has to answer one delivery.
+TIMEOUT = 10.0
+#: Background jobs that may run at once (recognition itself is bounded by the decoder pool).
+WORKERS = 4
+
+_lock = threading.Lock()
+_executor: ThreadPoolExecutor | None = None
+
+
+def submit(job: Callable[[], Any]) -> Future[Any]:
+    """Run ``job`` on the background pool; its exceptions are logged, never lost silently."""
+    global _executor
+    with _lock:
+        if _executor is None:
+            _executor = ThreadPoolExecutor(WORKERS, thread_name_prefix="dgdata-callback")
+        executor = _executor
+
+    def run() -> Any:
+        try:
+            return job()
+        except Exception:
+            log.exception("a background request failed")
+            return None
+
+    return executor.submit(run)
+
+
+def deliver(
+    store: Store,
+    request_id: str,
+    url: str,
+    *,
+    method: str = "POST",
+    body: bytes,
+    content_type: str,
+    api_key_id: str | None = None,
+    sleep: Callable[[float], None] = time.sleep,
+) -> tuple[int, int]:
+    """Send ``body`` to ``url``, retrying; returns and stores ``(last status, attempts)``.
+
+    The status is 0 when the receiver never answered (refused, timed out).
+    """
+    headers = {"Content-Type": content_type, "dg-request-id": request_id}
+    if api_key_id:
+        headers["dg-token"] = api_key_id
+    code, attempts, delay = 0, 0, BACKOFF
+    for attempt in range(1, ATTEMPTS + 1):
+        attempts = attempt
+        try:
+            response = requests.request(
+                method, url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
+            )
+            code = response.status_code
+            response.close()
+        except requests.RequestException as exc:
+            code = 0
+            log.info("callback %s for %s failed: %s", url, request_id, exc)
+        if 200 <= code < 300:
+            break
+        if attempt < ATTEMPTS:
+            sleep(delay)
+            delay *= 2
+    try:
+        set_callback_result(store, request_id, code, attempts)
+    except Exception:  # the store may be closed if the server stopped meanwhile
+        log.warning("could not store the callback result of %s", request_id, exc_info=True)
+    if not 200 <= code < 300:
+        log.warning(
+            "callback for request %s to %s failed after %d attempts (last status %s)",
+            request_id,
+            url,
+            attempts,
+            code or "none",
+        )
+    return code, attempts

@@ -1,0 +1,130 @@
+"""Prerecorded transcription for ``POST /v1/listen``: audio bytes in, the listen response out.
+
+Decoding is :func:`dgdata.server.audio.decode.decode_audio`, recognition
+:func:`dgdata.server.asr.engine.recognize` per channel (or on the mixdown), in the server's worker
+processes (:mod:`dgdata.server.asr.processes`: pocketsphinx holds the GIL while it
+decodes). Runs in a worker thread: every function here blocks.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from dgdata.server.asr import engine as asr
+from dgdata.server.asr.live_engine import RecognizerBusy
+from dgdata.server.asr.processes import ProcessRecognizer
+from dgdata.server.audio import decode as audio
+from dgdata.server.backend import catalog
+from dgdata.server.listen import response as transcribe
+from dgdata.server.listen import summaries as text_summary
+from dgdata.server.listen.options import ListenOptions, model_metadata
+
+__all__ = ["CORRUPT_AUDIO", "DECODER_WAIT", "SUMMARY_MODEL", "Transcribed", "UnsupportedAudio",
+           "transcribe_media"]  # fmt: skip
+
+#: The real API's message for audio it cannot decode.
+CORRUPT_AUDIO = audio.ERR_MSG
+#: Seconds a request waits for a free decoder.
+DECODER_WAIT = 60.0
+#: The local summariser, as ``summary_info`` names it (see :mod:`dgdata.server.listen.summaries`).
+SUMMARY_MODEL = "dgdata-local-extractive-summary"
+
+
+class UnsupportedAudio(ValueError):
+    """Empty, corrupt or non-audio media (400 with :data:`CORRUPT_AUDIO`)."""
+
+
+@dataclass
+class Transcribed:
+    """A finished transcription: the response, and what usage needs."""
+
+    response: dict[str, Any]
+    duration: float
+    channels: int
+    tokens_in: int = 0
+    tokens_out: int = 0
+
+
+def _decode(data: bytes, options: ListenOptions) -> audio.DecodedAudio:
+    try:
+        return audio.decode_audio(
+            data,
+            encoding=options.encoding,
+            sample_rate=options.sample_rate,
+            channels=options.channels,
+        )
+    except audio.UnsupportedAudio:
+        raise UnsupportedAudio(CORRUPT_AUDIO) from None  # exc.detail is internal
+
+
+def _summarize(response: dict[str, Any], words: list[list[asr.Word]]) -> tuple[int, int]:
+    """Add ``results.summary`` (extractive; see :mod:`dgdata.server.listen.summaries`) in the
+    real ``summarize=v2`` shape, and ``metadata.summary_info``; the tokens in and out."""
+    text = " ".join(
+        transcribe.format_alternative(channel, {"punctuate": True})["transcript"]
+        for channel in words
+    ).strip()
+    summary = text_summary.summarize(text)
+    tokens_in, tokens_out = text_summary.count_tokens(text), text_summary.count_tokens(summary)
+    metadata = response["metadata"]
+    metadata["summary_info"] = {
+        "model_uuid": catalog.model_uuid(SUMMARY_MODEL),
+        "input_tokens": tokens_in,
+        "output_tokens": tokens_out,
+    }
+    warnings = [w for w in metadata.get("warnings", []) if w.get("parameter") != "summarize"]
+    if warnings:
+        metadata["warnings"] = warnings
+    else:
+        metadata.pop("warnings", None)
+    response["results"]["summary"] = {"result": "success", "short": summary}
+    return tokens_in, tokens_out
+
+
+def transcribe_media(
+    data: bytes,
+    options: ListenOptions,
+    *,
+    request_id: str,
+    created: datetime,
+    recognizer: ProcessRecognizer,
+) -> Transcribed:
+    """Transcribe a recording (blocking), each channel in a worker of ``recognizer``.
+
+    Without ``multichannel`` the channels are mixed down and recognised once. With
+    ``summarize`` the transcript also gets an extractive summary. Raises
+    :class:`UnsupportedAudio` for media that cannot be decoded and
+    :class:`~dgdata.server.asr.live_engine.RecognizerBusy` when no decoder frees up in
+    :data:`DECODER_WAIT` seconds.
+    """
+    decoded = _decode(data, options)
+    if options.multichannel:
+        lanes = [decoded.channel(c) for c in range(decoded.channels)]
+    else:
+        lanes = [transcribe.mixdown(decoded)]
+    words: list[list[asr.Word]] = []
+    for lane in lanes:
+        try:
+            words.append(recognizer.recognize(lane, timeout=DECODER_WAIT))
+        except asr.PoolExhausted as exc:
+            raise RecognizerBusy(str(exc)) from None
+    model_uuid, info = model_metadata(options.model)
+    response = transcribe.build_listen_response(
+        decoded,
+        words,
+        options.values,
+        request_id=request_id,
+        created=created,
+        sha256=hashlib.sha256(data).hexdigest(),
+        model_name=info["name"],
+        model_version=info["version"],
+        model_arch=info["arch"],
+        model_uuid=model_uuid,
+    )
+    tokens = (0, 0)
+    if options.summarize:
+        tokens = _summarize(response, words)
+    return Transcribed(response, decoded.duration, decoded.channels, *tokens)

@@ -1,0 +1,136 @@
+"""Query and body checks shared by the manage routes: enums, dates, date ranges, string lists.
+
+Every check raises the real API's 400 (``INVALID_QUERY_PARAMETER`` for a query, ``Bad Request``
+for a body) with a message naming the parameter and what it accepts.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from datetime import date, datetime, time, timedelta, timezone
+from typing import Any
+
+from starlette.requests import HTTPConnection
+
+from dgdata.server.errors import bad_request, query_error
+
+__all__ = [
+    "DEPLOYMENTS",
+    "ENDPOINTS",
+    "METHODS",
+    "body_string_list",
+    "date_range",
+    "moment_range",
+    "parse_date",
+    "parse_moment",
+    "query_enum",
+    "query_strings",
+]
+
+DEPLOYMENTS = ("hosted", "beta", "self-hosted")
+ENDPOINTS = ("listen", "read", "speak", "agent")
+METHODS = ("sync", "async", "streaming")
+
+_DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+
+
+def query_enum(conn: HTTPConnection, name: str, choices: Sequence[str]) -> str | None:
+    """A query parameter that must be one of ``choices``; None when absent."""
+    value = conn.query_params.get(name)
+    if value is None or value == "":
+        return None
+    if value not in choices:
+        raise query_error(f"{name} must be one of {', '.join(choices)}, not {value!r}.")
+    return value
+
+
+def query_strings(conn: HTTPConnection, name: str) -> list[str]:
+    """A repeatable query parameter, also split on commas (``a,b`` or ``x=a&x=b``)."""
+    values: list[str] = []
+    for raw in conn.query_params.getlist(name):
+        values.extend(part.strip() for part in raw.split(",") if part.strip())
+    return values
+
+
+def parse_moment(text: str, name: str, *, end: bool = False) -> datetime:
+    """A query date or datetime as an aware UTC datetime.
+
+    ``YYYY-MM-DD`` is the start of that day (UTC), or with ``end`` the start of the next day (so
+    an end date includes the whole day); ``YYYY-MM-DDTHH:MM:SS[.fff][Z|±HH:MM]`` is that moment
+    (UTC when no offset is given). A ``+`` decoded to a space by form encoding is accepted.
+    """
+    value = text.strip()
+    if _DATE.match(value):
+        try:
+            day = date.fromisoformat(value)
+        except ValueError:
+            raise query_error(f"{name} is not a valid date: {text!r}.") from None
+        moment = datetime.combine(day, time(), tzinfo=timezone.utc)
+        return moment + timedelta(days=1) if end else moment
+    if " " in value and "T" in value:  # "...T10:00:00 02:00": a "+" that became a space
+        value = value.replace(" ", "+")
+    try:
+        moment = datetime.fromisoformat(value)
+    except ValueError:
+        raise query_error(
+            f"{name} must be a date (YYYY-MM-DD) or a date and time (YYYY-MM-DDTHH:MM:SS, "
+            f"optionally with Z or an offset like +02:00), not {text!r}."
+        ) from None
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=timezone.utc)
+    return moment.astimezone(timezone.utc)
+
+
+def moment_range(conn: HTTPConnection) -> tuple[datetime | None, datetime | None, bool]:
+    """``start`` and ``end`` of the query as UTC moments (None when absent).
+
+    Returns ``(start, end, end_exclusive)``: an end given as a date is the start of the next day,
+    exclusive; an end given as a datetime is inclusive.
+    """
+    raw_start = conn.query_params.get("start") or None
+    raw_end = conn.query_params.get("end") or None
+    start = parse_moment(raw_start, "start") if raw_start else None
+    end = parse_moment(raw_end, "end", end=True) if raw_end else None
+    exclusive = bool(raw_end and _DATE.match(raw_end.strip()))
+    if start is not None and end is not None and (end < start or (exclusive and end <= start)):
+        raise query_error("end is before start.")
+    return start, end, exclusive
+
+
+def parse_date(text: str, name: str) -> date:
+    """A query date: ``YYYY-MM-DD``, or a datetime whose UTC date is taken."""
+    return parse_moment(text, name).date()
+
+
+def date_range(conn: HTTPConnection, default_start: date, default_end: date) -> tuple[date, date]:
+    """``start`` and ``end`` of the query as dates (both inclusive), with defaults."""
+    raw_start = conn.query_params.get("start") or None
+    raw_end = conn.query_params.get("end") or None
+    start = parse_date(raw_start, "start") if raw_start else default_start
+    end = parse_date(raw_end, "end") if raw_end else default_end
+    if raw_start and not raw_end and end < start:
+        end = start
+    if raw_end and not raw_start and start > end:
+        start = end
+    if end < start:
+        raise query_error("end is before start.")
+    if (end - start).days > 3660:
+        raise query_error("the date range may span at most ten years.")
+    return start, end
+
+
+def body_string_list(body: dict[str, Any], name: str, *, required: bool = False) -> list[str]:
+    """A body field that is a list of non-empty strings (a single string counts as one)."""
+    value = body.get(name)
+    if value is None:
+        if required:
+            raise bad_request(f"{name} is required: a list of strings.")
+        return []
+    if isinstance(value, str):
+        value = [value]
+    if not isinstance(value, list) or not all(isinstance(v, str) and v.strip() for v in value):
+        raise bad_request(f"{name} must be a list of non-empty strings.")
+    if required and not value:
+        raise bad_request(f"{name} must name at least one value.")
+    return [v.strip() for v in value]
