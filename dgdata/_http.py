@@ -57,8 +57,12 @@ class _PooledAdapter(requests.adapters.HTTPAdapter):
 
 
 def pooled_session() -> requests.Session:
-    """The session a client makes when none is given: pooled for concurrent batches."""
+    """The session a client makes when none is given: pooled for concurrent batches.
+
+    It says dgdata's User-Agent for whatever else is sent with it; it never holds a key.
+    """
     session = requests.Session()
+    session.headers["User-Agent"] = USER_AGENT
     for prefix in ("http://", "https://"):
         session.mount(prefix, _PooledAdapter())
     return session
@@ -67,8 +71,9 @@ def pooled_session() -> requests.Session:
 class CredentialAuth(requests.auth.AuthBase):
     """Puts ``Authorization: Token <key>`` (or ``Bearer <token>``) on each request.
 
-    Kept out of ``Session.headers`` so that printing the session never shows the secret;
-    ``requests`` drops it on a redirect to another host.
+    Given to each request (``auth=``), never set as ``Session.auth`` or in ``Session.headers``:
+    a session may be shared by clients with other keys, and printing it never shows the
+    secret. ``requests`` drops the header on a redirect to another host.
     """
 
     def __init__(self, scheme: str, secret: Secret) -> None:
@@ -125,9 +130,16 @@ def _rewinder(data: Any) -> Callable[[], bool] | None:
 class Transport:
     """Sends requests for one client: pooling, auth, timeouts, retries, errors.
 
+    The credentials and the User-Agent go on each request (``auth=`` and ``headers=`` of
+    ``Session.request``), never into the session: a session is shared (by the caller's
+    clients, by :meth:`dgdata.Deepgram.with_options`), so what is written into it would be
+    sent by every client using it, with the key of whichever wrote last.
+
     Args:
         config: the resolved client settings.
-        session: a ``requests.Session`` to use (one is created otherwise).
+        session: a ``requests.Session`` to use, left exactly as given (headers, auth,
+            adapters) and never closed by :meth:`close`: it belongs to the caller. A pooled
+            session is created (and owned) otherwise.
         sleep: the function used to wait between retries (default ``time.sleep``).
     """
 
@@ -138,14 +150,16 @@ class Transport:
         sleep: Callable[[float], None] | None = None,
     ) -> None:
         self.config = config
-        self.session = session or pooled_session()
-        self.session.headers["User-Agent"] = USER_AGENT
-        self.session.auth = CredentialAuth(config.scheme, config.credential)
+        self.owns_session = session is None
+        self.session = pooled_session() if session is None else session
+        self.auth = CredentialAuth(config.scheme, config.credential)
         self.retry_policy = RetryPolicy(max_retries=config.max_retries)
         self.sleep = sleep
 
     def close(self) -> None:
-        self.session.close()
+        """Close the pooled connections of the session this transport made (not a given one)."""
+        if self.owns_session:
+            self.session.close()
 
     def url(self, path: str, *, agent: bool = False) -> str:
         base = self.config.agent_url if agent else self.config.base_url
@@ -187,7 +201,8 @@ class Transport:
                     params=query,
                     json=json,
                     data=data,
-                    headers=dict(headers or {}),
+                    headers={"User-Agent": USER_AGENT, **(headers or {})},
+                    auth=self.auth,
                     timeout=timeouts,
                     stream=stream,
                 )

@@ -18,15 +18,15 @@ from __future__ import annotations
 
 import asyncio
 import functools
-from collections.abc import AsyncIterator, Callable, Iterator, Mapping
-from typing import Any
+from collections.abc import AsyncIterator, Callable, Iterator
+from typing import Any, Concatenate, ParamSpec
 
 from dgdata import client as sync_client
-from dgdata._config import TimeoutSpec
 
 __all__ = ["AsyncGroup", "AsyncLiveTranscription", "Deepgram"]
 
 _BATCH = 256  # items moved from a sync iterator per thread hop
+P = ParamSpec("P")
 
 
 class AsyncGroup:
@@ -132,29 +132,28 @@ def _take(iterator: Iterator[Any], count: int) -> list[Any]:
     return batch
 
 
+def _arguments_of(
+    source: Callable[Concatenate[Any, P], None],
+) -> Callable[[Callable[..., None]], Callable[Concatenate[Any, P], None]]:
+    """Give a constructor ``source``'s parameters and docs: for type checkers (``P``), for
+    ``inspect.signature`` and ``help()`` (``__wrapped__``, ``__doc__``)."""
+
+    copied = ("__doc__", "__annotations__")  # not the name or module: those stay aio's
+
+    def adopt(function: Callable[..., None]) -> Callable[Concatenate[Any, P], None]:
+        return functools.wraps(source, assigned=copied, updated=())(function)
+
+    return adopt
+
+
 class Deepgram:
     """The asynchronous client; see :class:`dgdata.Deepgram` for the arguments."""
 
-    def __init__(
-        self,
-        options: str | Mapping[str, Any] | None = None,
-        *,
-        api_key: str | None = None,
-        api_url: str | None = None,
-        access_token: str | None = None,
-        agent_url: str | None = None,
-        timeout: TimeoutSpec = None,
-        max_retries: int | None = None,
-    ) -> None:
-        self.sync = sync_client.Deepgram(
-            options,
-            api_key=api_key,
-            api_url=api_url,
-            access_token=access_token,
-            agent_url=agent_url,
-            timeout=timeout,
-            max_retries=max_retries,
-        )
+    # The arguments are the synchronous client's by construction: they are handed to it as
+    # they come, so a parameter added there (``session=``…) is one here too.
+    @_arguments_of(sync_client.Deepgram.__init__)
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        self.sync = sync_client.Deepgram(*args, **kwargs)
         self._groups: dict[str, AsyncGroup] = {}
 
     def __getattr__(self, name: str) -> AsyncGroup:

@@ -14,7 +14,6 @@ from __future__ import annotations
 import dataclasses
 import threading
 import uuid
-from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar, overload
@@ -23,6 +22,7 @@ import requests
 
 from dgdata._config import ClientConfig, Timeouts, TimeoutSpec, resolve_config
 from dgdata._http import Transport
+from dgdata._retry import PROCESS_OBJECTS
 from dgdata.resources._base import Endpoint, Resource, endpoints_of
 from dgdata.resources.agents import Agents
 from dgdata.resources.auth import Auth
@@ -85,7 +85,9 @@ class Deepgram:
         timeout: seconds, a ``(connect, read)`` pair or :class:`dgdata.Timeouts`. Defaults:
             connect 10 s, read 60 s, uploads to ``/v1/listen`` 900 s.
         max_retries: retries of connection errors, 408, 429 and 5xx (default 2).
-        session: a ``requests.Session`` to send with (proxies, certificates, adapters).
+        session: a ``requests.Session`` to send with (proxies, certificates, adapters). It is
+            left as given: the key goes on each request, not into the session, so clients
+            with different keys can share one session; :meth:`close` leaves it open.
 
     Resource groups: ``transcription``, ``projects``, ``keys``, ``members``, ``scopes``,
     ``invitations``, ``usage``, ``billing``, ``models``, ``speak``, ``read``, ``auth``,
@@ -156,7 +158,7 @@ class Deepgram:
 
     @property
     def session(self) -> requests.Session:
-        """The pooled ``requests.Session`` shared by every call of this client."""
+        """The ``requests.Session`` every call of this client goes through (it holds no key)."""
         return self._transport.session
 
     def with_options(
@@ -179,7 +181,11 @@ class Deepgram:
         return other
 
     def close(self) -> None:
-        """Close the pooled connections. The client can still be used; it reconnects."""
+        """Close the pooled connections. The client can still be used; it reconnects.
+
+        A session passed as ``session=`` is the caller's and stays open, and so is the one a
+        :meth:`with_options` client shares with the client that made it.
+        """
         self._transport.close()
 
     def __enter__(self) -> Deepgram:
@@ -199,21 +205,15 @@ class Deepgram:
         return (_clone_in_this_process, (self._token, self._config))
 
 
-_CLONES: OrderedDict[str, Deepgram] = OrderedDict()
-_CLONES_LOCK = threading.Lock()
-
-
 def _clone_in_this_process(token: str, config: ClientConfig) -> Deepgram:
-    """The unpickled client ``token``: made once per process (the last 16 are kept)."""
-    with _CLONES_LOCK:
-        clone = _CLONES.get(token)
-        if clone is None:
-            clone = object.__new__(Deepgram)
-            clone._wire(config, None, token)
-            _CLONES[token] = clone
-            while len(_CLONES) > 16:
-                _CLONES.popitem(last=False)[1].close()
-        return clone
+    """The unpickled client ``token``: made once per process (:data:`PROCESS_OBJECTS`)."""
+
+    def clone() -> Deepgram:
+        client = object.__new__(Deepgram)
+        client._wire(config, None, token)
+        return client
+
+    return PROCESS_OBJECTS.instance(token, clone)
 
 
 @dataclass(frozen=True)

@@ -5,13 +5,18 @@ started in a thread for the session, with its demo account seeded) by default, a
 endpoint with ``pytest --api-key KEY [--api-url URL]``, as the seed SDK's test suite did. Tests
 that change account state in ways a real account should not suffer (deleting projects, removing
 members) need the local server and skip, saying so, when a real key is given.
+
+The local server comes from ``dgdata.testing``, the pytest plugin dgdata ships to its users:
+servers are started once per session (one per set of options) and reset where a test needs a
+clean one. ``server``/``dg`` are its plain server and a client that does not retry;
+``demo_server`` is the one with the demo account, reset once per module.
 """
 
 from __future__ import annotations
 
 import ipaddress
 import os
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 from urllib.parse import urlsplit
@@ -20,7 +25,12 @@ import pytest
 import requests
 
 if TYPE_CHECKING:
+    from dgdata import Deepgram
     from dgdata.server.runner import LocalServer
+
+#: Markers for tests that need Chromium, node or a speech engine: skipped where missing.
+#: The local server's fixtures are those dgdata ships to its users (``dgdata.testing``).
+pytest_plugins = ["tests.requirements_plugin", "dgdata.testing"]
 
 
 def pytest_addoption(parser: pytest.Parser) -> None:
@@ -75,6 +85,41 @@ def _no_ambient_credentials(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
+#: The suite's demo server: the demo account, two recognisers.
+DEMO = {"demo": True, "decoders": 2}
+
+
+@pytest.fixture
+def deepgram_server_options() -> dict[str, Any]:
+    """The suite's plain local server: one recogniser (the machine is shared by the tests)."""
+    return {"decoders": 1}
+
+
+@pytest.fixture
+def deepgram_client_options() -> dict[str, Any]:
+    """Clients that do not retry: tests see each error as the server sends it."""
+    return {"max_retries": 0}
+
+
+@pytest.fixture
+def server(deepgram_server: LocalServer) -> LocalServer:
+    """The plain local server (one project, one owner key), reset for this test."""
+    return deepgram_server
+
+
+@pytest.fixture
+def dg(deepgram_client: Deepgram) -> Deepgram:
+    """dgdata's client with the server's owner key, no retries."""
+    return deepgram_client
+
+
+@pytest.fixture(scope="module")
+def demo_server(deepgram_server_factory: Callable[..., LocalServer]) -> LocalServer:
+    """The local server with the demo account (3 projects, 90 days of usage), reset for the
+    module: its tests see each other's changes, not those of other modules."""
+    return deepgram_server_factory(**DEMO)
+
+
 @dataclass(frozen=True)
 class Endpoint:
     """Where the integration tests talk to: a key, a URL, and the local server if it is one."""
@@ -85,17 +130,16 @@ class Endpoint:
 
 
 @pytest.fixture(scope="session")
-def integration_endpoint(request: pytest.FixtureRequest) -> Iterator[Endpoint]:
+def integration_endpoint(
+    request: pytest.FixtureRequest, deepgram_server_factory: Callable[..., LocalServer]
+) -> Endpoint:
     """The local server (demo account seeded), or the endpoint given with ``--api-key``."""
     api_key = request.config.getoption("--api-key")
     if api_key:
         api_url = request.config.getoption("--api-url") or os.environ.get("DEEPGRAM_API_URL")
-        yield Endpoint(api_key, api_url)
-        return
-    from dgdata.server.runner import LocalServer
-
-    with LocalServer(demo=True) as server:
-        yield Endpoint(server.api_key, server.url, server)
+        return Endpoint(api_key, api_url)
+    server = deepgram_server_factory(**DEMO)
+    return Endpoint(server.api_key, server.url, server)
 
 
 @pytest.fixture

@@ -1,17 +1,20 @@
-"""The project's own promises: README quickstart, CI, conda environment, the operations table."""
+"""The project's own promises: README quickstart (and a demo that ends cleanly), CI, conda
+environment, the operations table, the committed test speech."""
 
 from __future__ import annotations
 
 import re
 import subprocess
 import sys
+import wave
 from pathlib import Path
 
 import pytest
 import tomllib
 import yaml
 
-from dgdata.cli.main import main, operations_table
+from dgdata.cli.main import main
+from dgdata.cli.operations import operations_table
 from dgdata.client import operations
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -158,3 +161,39 @@ def test_the_tests_never_reach_beyond_loopback() -> None:
 
     with pytest.raises(requests.ConnectionError, match="loopback only"):
         requests.get("https://api.deepgram.com/v1/projects", timeout=1)
+
+
+def test_the_quickstarts_demo_ends_cleanly(tmp_path: Path) -> None:
+    """``dgdata demo`` as the README runs it, in its own process: exit 0, nothing on stderr.
+
+    Its recogniser's worker pool once outlived the server and printed "Exception ignored in
+    ... threading._shutdown ... Bad file descriptor" as the interpreter exited.
+    """
+    done = subprocess.run(
+        [sys.executable, "-m", "dgdata", "demo", "--quiet", "--out", str(tmp_path / "tour")],
+        capture_output=True, text=True, timeout=180, cwd=tmp_path,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    assert (tmp_path / "tour" / "transcripts.csv").is_file()
+
+
+def test_the_test_speech_is_committed_small_16khz_mono_one_file_per_sentence() -> None:
+    from tests.server.audio_corpus import CORPUS, HELD_OUT, SPEECH, speech_file
+
+    wanted = {speech_file(text) for text in CORPUS + HELD_OUT}
+    assert set(SPEECH.glob("*.wav")) == wanted, "tests/data/speech/render.py makes them all"
+    for path in wanted:
+        with wave.open(str(path), "rb") as wav:
+            assert (wav.getframerate(), wav.getnchannels(), wav.getsampwidth()) == (16000, 1, 2)
+            assert 1.5 < wav.getnframes() / 16000 < 6, path.name
+    assert sum(path.stat().st_size for path in wanted) < 4_000_000, "a few MB at most"
+
+
+@pytest.mark.needs_flite
+def test_flite_renders_the_committed_speech_byte_for_byte() -> None:
+    done = subprocess.run(
+        [sys.executable, str(ROOT / "tests" / "data" / "speech" / "render.py"), "--check"],
+        capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert done.returncode == 0, done.stdout + done.stderr

@@ -17,20 +17,18 @@ from collections.abc import Iterable, Mapping, Sequence
 from concurrent.futures import Executor, Future, ThreadPoolExecutor, as_completed
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypedDict
 
 import pandas as pd
 
 from dgdata.batch.cache import TranscriptCache, cache_scope
 from dgdata.batch.worker import BatchJob, Outcome, RateLimiter, transcribe_one
+from dgdata.frames._schema import BOOL, FLOAT, INT, STRING, Schema
 
-__all__ = [
-    "BatchResult",
-    "RateLimiter",
-    "default_cache_dir",
-    "transcribe_folder",
-    "transcribe_many",
-]
+if TYPE_CHECKING:  # only for the annotations (typing.Unpack is Python 3.11+)
+    from typing_extensions import Unpack
+
+__all__ = ["BatchResult", "default_cache_dir", "transcribe_folder", "transcribe_many"]
 
 #: ``cache_dir`` default: the user's cache folder (``$XDG_CACHE_HOME/dgdata/transcripts``).
 DEFAULT: Any = object()
@@ -42,22 +40,36 @@ def default_cache_dir() -> Path:
     return Path(base) / "dgdata" / "transcripts"
 
 
-COLUMNS = {
-    "path": "string",
-    "sha256": "string",
-    "duration": "Float64",
-    "channels": "Int64",
-    "request_id": "string",
-    "text": "string",
-    "confidence": "Float64",
-    "words": "Int64",
-    "cached": "boolean",
-    "attempts": "Int64",
-    "error_type": "string",
-    "error": "string",
-    "err_code": "string",
-    "status": "Int64",
-}
+#: The columns of :attr:`BatchResult.transcripts`: one row per file, failures included.
+TRANSCRIPTS_SCHEMA = Schema(
+    "transcripts",
+    {
+        "path": STRING,
+        "sha256": STRING,
+        "duration": FLOAT,
+        "channels": INT,
+        "request_id": STRING,
+        "text": STRING,
+        "confidence": FLOAT,
+        "words": INT,
+        "cached": BOOL,
+        "attempts": INT,
+        "error_type": STRING,
+        "error": STRING,
+        "err_code": STRING,
+        "status": INT,
+    },
+)
+
+
+class BatchKeywords(TypedDict, total=False):
+    """The keywords :func:`transcribe_folder` passes on to :func:`transcribe_many`."""
+
+    concurrency: int
+    cache_dir: str | os.PathLike[str] | None
+    progress: bool
+    executor: Executor | None
+    attempts: int
 
 
 @dataclass
@@ -190,7 +202,7 @@ def transcribe_many(
             bar.close()
         if executor is None:  # interrupted: do not wait for uploads in flight
             pool.shutdown(wait=not interrupted, cancel_futures=True)
-    frame = pd.DataFrame([o.row() for o in outcomes], columns=list(COLUMNS)).astype(COLUMNS)
+    frame = TRANSCRIPTS_SCHEMA.from_records([outcome.row() for outcome in outcomes])
     responses = {o.path: o.transcript for o in outcomes if o.transcript is not None}
     return BatchResult(frame, responses)
 
@@ -266,17 +278,14 @@ def transcribe_folder(
     folder: str | os.PathLike[str],
     pattern: str = "**/*",
     options: Mapping[str, Any] | None = None,
-    *,
-    concurrency: int = 8,
-    cache_dir: str | os.PathLike[str] | None = DEFAULT,
-    progress: bool = True,
-    executor: Executor | None = None,
-    attempts: int = 8,
+    **keywords: Unpack[BatchKeywords],
 ) -> BatchResult:
     """Transcribe every file under ``folder`` matching ``pattern`` (hidden files skipped).
 
-    The keywords are those of :func:`transcribe_many`. Files that are not recordings become
-    error rows, so nothing in the folder is silently ignored except hidden files and folders.
+    The keywords are those of :func:`transcribe_many`: ``concurrency``, ``cache_dir``,
+    ``progress``, ``executor`` and ``attempts``, with the same defaults. Files that are not
+    recordings become error rows, so nothing in the folder is silently ignored except hidden
+    files and folders.
 
     Example::
 
@@ -295,16 +304,7 @@ def transcribe_folder(
         for p in root.glob(pattern)
         if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
-    result = transcribe_many(
-        dg,
-        files,
-        options,
-        concurrency=concurrency,
-        cache_dir=cache_dir,
-        progress=progress,
-        executor=executor,
-        attempts=attempts,
-    )
+    result = transcribe_many(dg, files, options, **keywords)
     result.root = root
     return result
 

@@ -7,7 +7,8 @@ when unpickled, and an :class:`Outcome` that never raises.
 
 Retries are the batch's, not the client's: the batch sends with ``max_retries=0`` so that a 429
 pauses *every* worker (:class:`RateLimiter`) instead of each worker sleeping on its own and the
-others carrying on into the same limit.
+others carrying on into the same limit. How long to wait is the client's one policy all the same
+(:class:`dgdata._retry.RetryPolicy`), with the batch's own limits (:class:`BatchJob`).
 """
 
 from __future__ import annotations
@@ -17,13 +18,13 @@ import random
 import threading
 import time
 import uuid
-from collections import OrderedDict
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 from dgdata import errors
+from dgdata._retry import PROCESS_OBJECTS, RetryPolicy
 from dgdata._sources import AUDIO_EXTENSIONS, sniff_mimetype
 from dgdata.batch.cache import TranscriptCache, file_sha256
 from dgdata.transcript import Transcript
@@ -45,8 +46,9 @@ class RateLimiter:
     """One pause shared by a batch's workers: after a 429 everyone waits until it is over.
 
     Pickling keeps the sharing within a process: every copy of one limiter that arrives in a
-    worker process (a Dask worker, a process pool) resolves to that process's single instance.
-    Across processes each has its own pause, and each meets the 429 itself.
+    worker process (a Dask worker, a process pool) resolves to that process's single instance
+    (:data:`dgdata._retry.PROCESS_OBJECTS`). Across processes each has its own pause, and each
+    meets the 429 itself.
     """
 
     def __init__(
@@ -56,7 +58,7 @@ class RateLimiter:
         self._lock = threading.Lock()
         self._until = 0.0
         self.token = token or uuid.uuid4().hex
-        _register(self)
+        PROCESS_OBJECTS.instance(self.token, lambda: self)  # copies unpickled here find it
 
     def pause(self, seconds: float) -> None:
         """Hold every worker for ``seconds`` from now (a longer pause already set wins)."""
@@ -84,26 +86,9 @@ class RateLimiter:
         return f"<RateLimiter paused for {self.remaining():.2f}s>"
 
 
-_LIMITERS: OrderedDict[str, RateLimiter] = OrderedDict()
-_LIMITERS_LOCK = threading.Lock()
-
-
-def _register(limiter: RateLimiter) -> None:
-    with _LIMITERS_LOCK:
-        _LIMITERS.setdefault(limiter.token, limiter)
-        while len(_LIMITERS) > 64:  # the last 64 batches are enough
-            _LIMITERS.popitem(last=False)
-
-
 def _limiter_for(token: str) -> RateLimiter:
-    """This process's instance of the limiter ``token``."""
-    with _LIMITERS_LOCK:
-        limiter = _LIMITERS.get(token)
-    if limiter is None:
-        RateLimiter(token=token)  # registers itself, unless another thread's copy came first
-        with _LIMITERS_LOCK:
-            limiter = _LIMITERS[token]
-    return limiter
+    """This process's instance of the limiter ``token`` (made on the first copy to arrive)."""
+    return PROCESS_OBJECTS.instance(token, lambda: RateLimiter(token=token))
 
 
 @dataclass
@@ -195,11 +180,6 @@ def audio_sha256(path: Path) -> str:
         return file_sha256(handle)
 
 
-def backoff(attempt: int) -> float:
-    """Seconds to wait before attempt ``attempt + 1`` after a server error (with jitter)."""
-    return min(BACKOFF_BASE * 2 ** (attempt - 1), BACKOFF_CAP) * (1 + random.uniform(0, 0.25))
-
-
 @dataclass(frozen=True)
 class BatchJob:
     """What every file of one batch shares (picklable: it travels to worker processes)."""
@@ -214,6 +194,16 @@ class BatchJob:
     #: 429s a file may meet (they do not use up ``attempts``), and the longest pause accepted
     rate_limited: int = 20
     max_pause: float = 300.0
+
+    def retry_policy(self) -> RetryPolicy:
+        """Server errors, 408s and dropped connections: ``attempts`` tries in all, backing off."""
+        return RetryPolicy(
+            max_retries=self.attempts - 1, backoff_base=BACKOFF_BASE, backoff_cap=BACKOFF_CAP
+        )
+
+    def rate_limit_policy(self) -> RetryPolicy:
+        """429s: ``rate_limited`` pauses at most, each its ``Retry-After`` up to ``max_pause``."""
+        return RetryPolicy(max_retries=self.rate_limited, max_retry_after=self.max_pause)
 
 
 def transcribe_one(dg: Any, path: Path, job: BatchJob) -> Outcome:
@@ -242,6 +232,7 @@ def transcribe_one(dg: Any, path: Path, job: BatchJob) -> Outcome:
 
 
 def _send_with_retries(dg: Any, path: Path, job: BatchJob, outcome: Outcome) -> dict[str, Any]:
+    retry, rate_limit = job.retry_policy(), job.rate_limit_policy()
     failures = limited = 0
     while True:
         outcome.attempts += 1
@@ -249,18 +240,19 @@ def _send_with_retries(dg: Any, path: Path, job: BatchJob, outcome: Outcome) -> 
         try:
             return dict(dg.transcription.prerecorded(path, dict(job.options)))
         except errors.RateLimitError as exc:
+            asked = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
+            pause = rate_limit.delay(limited, asked)
             limited += 1
-            pause = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
-            if limited > job.rate_limited or pause > job.max_pause:
+            if pause is None:  # too many 429s, or a Retry-After longer than max_pause
                 raise
             logger.warning("%s: rate limited; pausing the whole batch for %.2fs", path, pause)
             job.limiter.pause(pause)
         except (errors.DeepgramApiError, errors.DeepgramConnectionError) as exc:
             # 5xx, 408 and dropped connections are worth another go; 4xx and upload read
             # timeouts (the audio may already be billed) are not.
+            delay = retry.delay(failures) if getattr(exc, "retryable", False) else None
             failures += 1
-            if not getattr(exc, "retryable", False) or failures >= job.attempts:
+            if delay is None:
                 raise
-            delay = backoff(failures)
             logger.warning("%s: %s; retry in %.2fs", path, exc, delay)
             time.sleep(delay)

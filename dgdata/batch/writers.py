@@ -68,7 +68,7 @@ def to_parquet(
     ``partition_cols`` defaults to ``["folder"]``; ``[]`` writes one file per table; other
     columns must be in every table written, with no missing values. Reading a table back
     (``pd.read_parquet(directory / "words")``) gives the data columns with their dtypes
-    (``Int64``, ``Float64``, ``boolean``, ``string`` …) and the partition columns as
+    (``Int64``, ``float64``, ``boolean``, ``string`` …) and the partition columns as
     ``category``. Every folder of the batch gets a file in every table, with no rows if need
     be, so an empty table (every file failed, no ``utterances=true``) still reads with its
     columns.

@@ -1,7 +1,8 @@
 """What the ``dgdata`` commands share: option parsing, output formats, the client, messages.
 
 Nothing here prints on its own except :func:`say`; a command that cannot go on raises
-:class:`UsageError`, which :func:`dgdata.cli.main.main` turns into a one-line message and exit status 2.
+:class:`UsageError`, which :func:`dgdata.cli.main.main` turns into a one-line message and exit
+status 2.
 """
 
 from __future__ import annotations
@@ -11,11 +12,21 @@ import datetime as dt
 import os
 import re
 import sys
-from collections.abc import Iterable
+import textwrap
+from collections.abc import Callable, Iterable
 from pathlib import Path
 from typing import Any
 
 from dgdata._query import format_scalar
+
+#: ``Namespace -> exit status``: what each command module registers as its ``run``.
+Command = Callable[[argparse.Namespace], int]
+#: Paragraphs after a command's options: one-line ones are wrapped, longer ones kept as laid out.
+Epilog = tuple[str, ...]
+#: The epilog paragraph of the commands that work on files and requests.
+EXIT_STATUS = "Exit status: 0 done, 1 some files or requests failed, 2 a usage error."
+#: Help text is wrapped at this width (argparse's own default on an 80-column terminal).
+WIDTH = 79
 
 #: ``--out`` suffix -> format, for the commands that write files.
 FORMAT_SUFFIXES = {
@@ -27,6 +38,7 @@ FORMAT_SUFFIXES = {
 }
 #: Formats written as a folder rather than one file.
 FOLDER_FORMATS = frozenset({"parquet", "srt", "vtt"})
+_FORMAT_NAMES = {"parquet": "Parquet", "csv": "CSV", "jsonl": "JSON Lines"}
 
 _INT = re.compile(r"-?(0|[1-9][0-9]*)\Z")
 _FLOAT = re.compile(r"-?[0-9]*\.[0-9]+([eE][-+]?[0-9]+)?\Z")
@@ -34,6 +46,39 @@ _FLOAT = re.compile(r"-?[0-9]*\.[0-9]+([eE][-+]?[0-9]+)?\Z")
 
 class UsageError(Exception):
     """The command line asks for something that cannot be done; exit status 2."""
+
+
+def add_command(
+    commands: Any, name: str, run: Command, summary: str, description: str, epilog: Epilog = ()
+) -> argparse.ArgumentParser:
+    """Register ``dgdata <name>`` on the sub-parsers action ``commands``; returns its parser.
+
+    ``summary`` is its line in ``dgdata --help``; ``run`` is what :func:`dgdata.cli.main.main`
+    calls with the parsed arguments. With an ``epilog`` the help is laid out by hand: the
+    description and one-line paragraphs are wrapped, paragraphs of several lines (examples)
+    are kept as they are.
+    """
+    paragraphs = [p if "\n" in p else _wrap(p) for p in epilog]
+    layout: dict[str, Any] = {"description": description}
+    if paragraphs:
+        layout = {
+            "description": _wrap(description),
+            "epilog": "\n\n".join(paragraphs),
+            "formatter_class": argparse.RawDescriptionHelpFormatter,
+        }
+    parser: argparse.ArgumentParser = commands.add_parser(name, help=summary, **layout)
+    parser.set_defaults(run=run)
+    return parser
+
+
+def _wrap(text: str) -> str:
+    """``text`` filled to the help's width, never breaking an option such as ``--api-key``."""
+    return textwrap.fill(text, WIDTH, break_on_hyphens=False)
+
+
+def format_name(fmt: str) -> str:
+    """A format as people call it, for messages: ``Parquet``, ``JSON Lines``, ``SRT``."""
+    return _FORMAT_NAMES.get(fmt, fmt.upper())
 
 
 def local_server_class(command: str) -> Any:
@@ -228,6 +273,17 @@ def request_failed(command: str, error: BaseException) -> str:
     if not text.endswith((".", "?", "!")):
         text += "."
     return f"dgdata {command}: {text}{hint}"
+
+
+def write_failed(
+    command: str, done: str, fmt: str, out: Path, error: BaseException, note: str = ""
+) -> str:
+    """The one line for results that could not be written once the work was ``done``."""
+    kept = f"{note}; " if note else ""
+    return (
+        f"dgdata {command}: {done}, but writing {format_name(fmt)} to {str(out)!r} failed "
+        f"({one_line(error)}); {kept}exit status 1."
+    )
 
 
 def one_line(error: BaseException) -> str:

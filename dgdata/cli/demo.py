@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from dgdata.cli.common import (
+    add_command,
     aligned_table,
     local_server_class,
     make_folder,
@@ -27,8 +28,17 @@ from dgdata.cli.common import (
 SAMPLES = Path(__file__).resolve().parent.parent / "data" / "samples"
 _INDENT = "   "
 
+#: ``dgdata --help``'s line for the command, then its own help text.
+SUMMARY = "a tour of dgdata on a local server: no key, no network, well under a minute"
+DESCRIPTION = (
+    "Start the local Deepgram-compatible server in this process (demo account, "
+    "offline recognition), transcribe the bundled sample recordings, show the transcripts "
+    "and words tables and the demo account's usage and spend, and write the tables (CSV) and "
+    "a spend chart (PNG) into --out. Each step prints the Python that does it."
+)
 
-def demo(args: argparse.Namespace) -> int:
+
+def run(args: argparse.Namespace) -> int:
     """Run ``dgdata demo``; returns 0 (1 if the local server failed to transcribe a sample)."""
     started = time.perf_counter()
     LocalServer = local_server_class("demo")
@@ -243,3 +253,18 @@ def _spend_chart(requests: Any, path: Path) -> None:
     plots.spend_over_time(requests, freq="W", by="model", top=6, ax=ax)
     ax.set_title("Demo account: spend per week, by model (synthetic data)")
     figure.savefig(path, dpi=110, bbox_inches="tight")
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``dgdata demo``: its help, its options and :func:`run`."""
+    parser = add_command(commands, "demo", run, SUMMARY, DESCRIPTION)
+    parser.add_argument(
+        "--out",
+        metavar="DIR",
+        default="dgdata-demo",
+        help="folder for transcripts.csv, words.csv and spend-by-week.png "
+        "(default: ./dgdata-demo; created if missing)",
+    )
+    parser.add_argument(
+        "-q", "--quiet", action="store_true", help="print only the paths of the files written"
+    )

@@ -20,12 +20,36 @@ from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
-from dgdata.cli.common import UsageError, local_server_class, make_folder, say
+from dgdata.cli.common import (
+    UsageError,
+    add_command,
+    local_server_class,
+    make_folder,
+    port_number,
+    say,
+)
 
 #: The repository's notebooks, when dgdata runs from a source checkout.
 REPO_NOTEBOOKS = Path(__file__).resolve().parents[2] / "notebooks"
 #: How long JupyterLab gets to shut its kernels down before it is killed.
 STOP_TIMEOUT = 15.0
+
+#: ``dgdata --help``'s line for the command, then its own help text.
+SUMMARY = "JupyterLab on the notebooks, wired to a local server with demo data"
+DESCRIPTION = (
+    "Start the local Deepgram-compatible server (demo account) and JupyterLab "
+    "on the notebooks folder. JupyterLab and its kernels get DEEPGRAM_API_URL and "
+    "DEEPGRAM_API_KEY for the local server, so dgdata.Deepgram() works in every notebook "
+    "with no setup. Ctrl+C stops both; so does shutting JupyterLab down."
+)
+EPILOG = (
+    "Arguments after `--` go to JupyterLab. Needs JupyterLab (pip install jupyterlab).",
+    "examples:\n"
+    "  dgdata lab\n"
+    "  dgdata lab --no-browser --port 8899 --notebooks ~/analysis\n"
+    "  dgdata lab -- --IdentityProvider.token=secret\n"
+    "  dgdata lab -- --allow-root        # as root, e.g. in a container",
+)
 
 
 def notebooks_folder(chosen: str | None, cwd: Path | None = None) -> tuple[Path, str | None]:
@@ -79,7 +103,7 @@ def child_environment(
     return env
 
 
-def lab(args: argparse.Namespace) -> int:
+def run(args: argparse.Namespace) -> int:
     """Run ``dgdata lab`` until Ctrl+C or JupyterLab exits; returns JupyterLab's exit status."""
     if importlib.util.find_spec("jupyterlab") is None:
         raise UsageError(
@@ -149,3 +173,33 @@ def _terminate_raises_interrupt() -> Iterator[None]:
         yield
     finally:
         signal.signal(signal.SIGTERM, previous)
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``dgdata lab``: its help, its options and :func:`run`."""
+    parser = add_command(commands, "lab", run, SUMMARY, DESCRIPTION, EPILOG)
+    parser.add_argument(
+        "--port",
+        type=port_number,
+        default=8888,
+        help="JupyterLab's port (default 8888; 0 = any free)",
+    )
+    parser.add_argument(
+        "--server-port",
+        metavar="PORT",
+        type=port_number,
+        default=0,
+        help="the local Deepgram server's port (default: any free port)",
+    )
+    parser.add_argument(
+        "--no-browser", action="store_true", help="do not open a browser (print the URL only)"
+    )
+    parser.add_argument(
+        "--notebooks",
+        metavar="DIR",
+        help="folder to open (default: ./notebooks if it exists, else the repository's "
+        "notebooks/, else a new ./notebooks)",
+    )
+    parser.add_argument(
+        "jupyter_args", nargs="*", metavar="-- JUPYTER_ARG", help="passed on to JupyterLab"
+    )

@@ -1,9 +1,8 @@
-"""``dgdata transcribe`` and ``dgdata usage``: a folder to a table, an account's requests to a file.
+"""``dgdata transcribe``: a folder of recordings to Parquet, CSV, JSON Lines or captions.
 
-Both are thin: :func:`dgdata.transcribe_folder` and the :class:`~dgdata.batch.BatchResult`
-writers do the transcribing and writing, :meth:`dgdata.resources.usage.Usage.requests_frame`
-the fetching. What is here is the command line's part: reading the arguments, writing where
-``--out`` says, and one summary line on stderr.
+Thin: :func:`dgdata.transcribe_folder` and the :class:`~dgdata.batch.BatchResult` writers do the
+transcribing and writing. What is here is the command line's part: reading the arguments,
+writing where ``--out`` says, and one summary line on stderr.
 """
 
 from __future__ import annotations
@@ -14,30 +13,51 @@ from pathlib import Path
 from typing import Any
 
 from dgdata.cli.common import (
+    EXIT_STATUS,
     FOLDER_FORMATS,
     UsageError,
+    add_client_options,
+    add_command,
     aligned_table,
     audio_length,
     check_writable,
     client,
-    date_order,
-    json_ready,
+    format_name,
     make_folder,
-    one_line,
     output_format,
     parse_options,
     plural,
-    request_failed,
+    positive_int,
     request_hint,
     say,
+    write_failed,
 )
 
-TRANSCRIBE_FORMATS = ("parquet", "csv", "jsonl", "srt", "vtt")
-USAGE_FORMATS = ("csv", "parquet", "jsonl")
-_FORMAT_NAMES = {"parquet": "Parquet", "csv": "CSV", "jsonl": "JSON Lines", "srt": "SRT"}
+FORMATS = ("parquet", "csv", "jsonl", "srt", "vtt")
+
+#: ``dgdata --help``'s line for the command, then its own help text.
+SUMMARY = "transcribe a folder of recordings into Parquet, CSV, JSON Lines or captions"
+DESCRIPTION = (
+    "Transcribe every recording under DIR (dgdata.transcribe_folder: concurrent, "
+    "cached, retried; a bad file becomes an error row, not a crash) and write the result. "
+    "The key and URL come from DEEPGRAM_API_KEY / DEEPGRAM_API_URL or --api-key / --api-url."
+)
+EPILOG = (
+    "examples:\n"
+    "  dgdata transcribe calls/ --out calls.parquet --model nova-3 -j 16\n"
+    "  dgdata transcribe calls/ --out calls.csv --option smart_format=true \\\n"
+    "      --option keywords=refund:2 --option keywords=invoice\n"
+    "  dgdata transcribe calls/ --out captions/ --format srt --pattern '**/*.wav'",
+    EXIT_STATUS,
+)
 
 
-def transcribe(args: argparse.Namespace) -> int:
+def _interrupted(args: argparse.Namespace) -> str:
+    """What Ctrl+C leaves behind, for the line :func:`dgdata.cli.main.main` says."""
+    return "" if args.no_cache else " (finished transcripts are cached: run it again to carry on)"
+
+
+def run(args: argparse.Namespace) -> int:
     """Run ``dgdata transcribe``: 0 when every file was transcribed, 1 when some failed.
 
     Everything that can be checked before sending (the folder, ``--out``, the cache folder,
@@ -50,7 +70,7 @@ def transcribe(args: argparse.Namespace) -> int:
         what = "is a file, not a folder" if folder.exists() else "does not exist"
         raise UsageError(f"{str(folder)!r} {what}; pass the folder that holds the recordings")
     out = Path(args.out)
-    fmt = output_format(out, args.format, TRANSCRIBE_FORMATS)
+    fmt = output_format(out, args.format, FORMATS)
     if args.table != "transcripts" and fmt != "csv":
         raise UsageError("--table applies to --format csv only")
     options = parse_options(args.option or [])
@@ -87,18 +107,14 @@ def transcribe(args: argparse.Namespace) -> int:
             if settings["cache_dir"] is not None
             else "nothing was cached (--no-cache)"
         )
-        say(
-            f"dgdata transcribe: {plural(done, 'file')} transcribed, but writing "
-            f"{_FORMAT_NAMES.get(fmt, fmt.upper())} to {str(out)!r} failed ({one_line(exc)}); "
-            f"{kept}; exit status 1."
-        )
+        say(write_failed("transcribe", f"{plural(done, 'file')} transcribed", fmt, out, exc, kept))
         return 1
     seconds = float(result.transcripts["duration"].fillna(0).sum())
     if not args.quiet or len(failures):
         say(
             f"dgdata transcribe: {plural(done, 'file')} transcribed, {len(failures)} failed, "
             f"{seconds / 3600:.4g} audio hours ({audio_length(seconds)}); "
-            f"wrote {_FORMAT_NAMES.get(fmt, fmt.upper())} to {written}"
+            f"wrote {format_name(fmt)} to {written}"
         )
     if len(failures):
         say(_errors_table(failures, folder))
@@ -113,7 +129,7 @@ def transcribe(args: argparse.Namespace) -> int:
 
 def check_out(out: Path, fmt: str) -> None:
     """A :class:`UsageError` unless ``out`` can take ``fmt``: a folder, or one file."""
-    check_writable(out, folder=fmt in FOLDER_FORMATS, what=_FORMAT_NAMES.get(fmt, fmt.upper()))
+    check_writable(out, folder=fmt in FOLDER_FORMATS, what=format_name(fmt))
 
 
 def write_batch(result: Any, out: Path, fmt: str, table: str = "transcripts") -> str:
@@ -128,54 +144,6 @@ def write_batch(result: Any, out: Path, fmt: str, table: str = "transcripts") ->
         return str(result.to_jsonl(out))
     files = result.to_srt(out) if fmt == "srt" else result.to_webvtt(out)
     return f"{out}/ ({plural(len(files), 'caption file')})"
-
-
-def usage(args: argparse.Namespace) -> int:
-    """Run ``dgdata usage``: every request of a project (or all of them) to a file.
-
-    0 when the file is written; 1 when a request fails (unreachable, timed out, an API error)
-    or the file cannot be written after all; 2 for what can be checked first.
-    """
-    from dgdata.errors import DeepgramError
-
-    out = Path(args.out)
-    fmt = output_format(out, args.format, USAGE_FORMATS)
-    check_writable(out, folder=False, what="usage")
-    date_order(args.start, args.end)
-    dg = client(args)
-    project = None if args.project == "all" else args.project
-    try:
-        requests = dg.usage.requests_frame(project, args.start, args.end)
-    except DeepgramError as exc:
-        say(request_failed("usage", exc))
-        return 1
-    finally:
-        dg.close()
-    try:
-        out.parent.mkdir(parents=True, exist_ok=True)
-        if fmt == "csv":
-            json_ready(requests).to_csv(out, index=False)
-        elif fmt == "parquet":
-            requests.to_parquet(out, index=False)
-        else:
-            requests.to_json(out, orient="records", lines=True, date_format="iso")
-    except (OSError, ValueError) as exc:  # --out was fine before; something changed meanwhile
-        say(
-            f"dgdata usage: fetched {plural(len(requests), 'request')}, but writing "
-            f"{_FORMAT_NAMES.get(fmt, fmt)} to {str(out)!r} failed ({one_line(exc)}); "
-            "exit status 1."
-        )
-        return 1
-    if not args.quiet:
-        hours = float(requests["duration"].fillna(0).sum())
-        usd = float(requests["usd"].fillna(0).sum())
-        projects = requests["project_id"].nunique()
-        say(
-            f"dgdata usage: {plural(len(requests), 'request')} in "
-            f"{plural(projects, 'project')}, {hours:,.2f} audio hours, ${usd:,.2f} USD; "
-            f"wrote {_FORMAT_NAMES.get(fmt, fmt)} to {out}"
-        )
-    return 0
 
 
 def _progress(quiet: bool) -> bool:
@@ -205,3 +173,74 @@ def _failures_hint(failures: Any) -> str:
     statuses = set(failures["status"].dropna().astype(int))
     no_answer = failures["error_type"].isin(["DeepgramConnectionError", "DeepgramTimeoutError"])
     return request_hint(statuses=statuses, unreachable=bool(no_answer.any()))
+
+
+def add_parser(commands: Any) -> None:
+    """Register ``dgdata transcribe``: its help, its options and :func:`run`."""
+    parser = add_command(commands, "transcribe", run, SUMMARY, DESCRIPTION, EPILOG)
+    parser.set_defaults(interrupted=_interrupted)
+    parser.add_argument("folder", metavar="DIR", help="the folder of recordings")
+    parser.add_argument(
+        "-o",
+        "--out",
+        metavar="PATH",
+        required=True,
+        help="where to write: a file for csv and jsonl, a folder for parquet (transcripts/, "
+        "words/, utterances/), srt and vtt (one caption file per recording)",
+    )
+    parser.add_argument(
+        "-f",
+        "--format",
+        choices=FORMATS,
+        help="output format (default: from the --out suffix: .parquet .csv .jsonl .srt .vtt)",
+    )
+    parser.add_argument(
+        "--table",
+        choices=["transcripts", "words", "utterances", "errors"],
+        default="transcripts",
+        help="with csv: which table to write (default: transcripts, one row per file; "
+        "errors: the failed files only)",
+    )
+    parser.add_argument(
+        "-m", "--model", metavar="MODEL", help="the model, e.g. nova-3 (same as --option model=M)"
+    )
+    parser.add_argument(
+        "--option",
+        metavar="KEY=VALUE",
+        action="append",
+        help="a /v1/listen option, repeatable: true/false become booleans, numbers numbers; "
+        "a key given twice becomes a list (--option keywords=a:2 --option keywords=b)",
+    )
+    parser.add_argument(
+        "--pattern",
+        metavar="GLOB",
+        default="**/*",
+        help="which files under DIR (default: **/*, every file in every subfolder; hidden "
+        "files and folders are skipped)",
+    )
+    parser.add_argument(
+        "-j",
+        "--jobs",
+        metavar="N",
+        type=positive_int,
+        default=8,
+        help="recordings in flight at once (default 8)",
+    )
+    cache = parser.add_mutually_exclusive_group()
+    cache.add_argument(
+        "--cache-dir",
+        metavar="DIR",
+        help="keep finished transcripts here, so a rerun sends only what is not done "
+        "(default: ~/.cache/dgdata/transcripts, or $XDG_CACHE_HOME/dgdata/transcripts)",
+    )
+    cache.add_argument(
+        "--no-cache", action="store_true", help="send every file, keep no transcripts"
+    )
+    add_client_options(parser)
+    parser.add_argument(
+        "-q",
+        "--quiet",
+        action="store_true",
+        help="no progress bar and no summary line (failures are still reported); the bar is "
+        "only shown on a terminal anyway",
+    )

@@ -14,6 +14,9 @@ Example::
 
 from __future__ import annotations
 
+from dgdata.frames.account import credentials, invitations, keys, members, primary_scope, projects
+from dgdata.frames.billing import balances, billing_breakdown, billing_fields, purchases
+from dgdata.frames.catalog import agent_variables, agents, models
 from dgdata.frames.transcripts import (
     SCHEMAS,
     alternatives,
@@ -29,46 +32,38 @@ from dgdata.frames.transcripts import (
     utterances,
     words,
 )
+from dgdata.frames.usage import usage_requests
+from dgdata.frames.usage_stats import usage_breakdown, usage_fields, usage_summary
 
 __all__ = [
     "SCHEMAS",
+    "agent_variables",
+    "agents",
     "alternatives",
+    "balances",
+    "billing_breakdown",
+    "billing_fields",
+    "credentials",
     "entities",
     "intents",
+    "invitations",
+    "keys",
     "languages",
+    "members",
+    "models",
     "paragraphs",
+    "primary_scope",
+    "projects",
+    "purchases",
     "search_hits",
     "sentences",
     "sentiments",
     "summary",
     "topics",
-    "utterances",
-    "words",
-]
-
-# Usage, spend and account frames.
-from dgdata.frames.account import credentials, invitations, keys, members, primary_scope, projects
-from dgdata.frames.billing import balances, billing_breakdown, billing_fields, purchases
-from dgdata.frames.catalog import agent_variables, agents, models
-from dgdata.frames.usage import usage_requests
-from dgdata.frames.usage_stats import usage_breakdown, usage_fields, usage_summary
-
-__all__ += [
-    "agent_variables",
-    "agents",
-    "balances",
-    "billing_breakdown",
-    "billing_fields",
-    "credentials",
-    "invitations",
-    "keys",
-    "members",
-    "models",
-    "primary_scope",
-    "projects",
-    "purchases",
     "usage_breakdown",
     "usage_fields",
     "usage_requests",
     "usage_summary",
+    "utterances",
+    "words",
 ]

@@ -31,7 +31,7 @@ from typing import Any, NamedTuple
 
 import numpy as np
 
-from dgdata.frames._schema import int_array, string_array
+from dgdata.frames._schema import to_int, to_string
 
 LIVE_MESSAGE_TYPES = ("Results", "Metadata", "UtteranceEnd", "SpeechStarted")
 _RESPONSE_KEYS = ("results", "metadata", "err_code", "err_msg", "request_id")
@@ -175,9 +175,9 @@ def collect(value: Any) -> tuple[list[Unit], list[Hashable] | None]:
 def source_array(names: list[Hashable], counts: list[int]) -> Any:
     """The ``source`` column: each name repeated for the rows of its transcript."""
     if all(isinstance(name, int) and not isinstance(name, bool) for name in names):
-        return int_array(np.repeat(np.array(names, dtype=object), counts).tolist())
+        return to_int(np.repeat(np.array(names, dtype=object), counts).tolist())
     labels = np.array([str(name) for name in names], dtype=object)
-    return string_array(np.repeat(labels, counts).tolist())
+    return to_string(np.repeat(labels, counts).tolist())
 
 
 def _single(value: Any) -> Unit | None:

@@ -9,14 +9,47 @@ response are skipped, never fatal.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 
-from dgdata.frames._columns import EMPTY, as_dict
+from dgdata.frames._schema import Schema
 
 _NOT_RESPONSES = (str, bytes, bytearray, Mapping, pd.DataFrame, pd.Series)
+EMPTY: Mapping[str, Any] = {}  # shared, never mutated: stands in for a missing JSON object
+
+#: one field of a row: a key, or alternative keys of which the first not null is taken
+Field = str | tuple[str, ...]
+
+
+def as_dict(value: Any) -> Mapping[str, Any]:
+    """``value`` if it is a dict, else a shared empty mapping (a missing or odd JSON object)."""
+    return value if type(value) is dict else EMPTY
+
+
+def as_list(value: Any) -> list[Any]:
+    """``value`` if it is a list, else ``[]`` (a missing or odd JSON array)."""
+    return value if type(value) is list else []
+
+
+def first(*values: Any) -> Any:
+    """The first value that is not None (JSON null or a missing key), else None."""
+    for value in values:
+        if value is not None:
+            return value
+    return None
+
+
+def pick(item: Mapping[str, Any], *fields: Field) -> tuple[Any, ...]:
+    """The raw values of ``fields`` in ``item``, in order (typed later, by the schema).
+
+    >>> pick({"agent_uuid": "a1", "key": "K"}, ("agent_id", "agent_uuid"), "key", "value")
+    ('a1', 'K', None)
+    """
+    return tuple(
+        item.get(field) if type(field) is str else first(*map(item.get, field)) for field in fields
+    )
 
 
 def is_iterable_input(data: Any) -> bool:
@@ -90,6 +123,33 @@ def _items_of_dict(
     )
 
 
+def items_frame(
+    schema: Schema,
+    data: Any,
+    row: Callable[[Mapping[str, Any]], tuple[Any, ...]] | None = None,
+    *,
+    list_keys: Sequence[str],
+    wrapper_keys: Sequence[str] = (),
+    item_keys: Iterable[str] | None = None,
+) -> pd.DataFrame:
+    """The frame of a list / get response: one ``row(item)`` per item of :func:`iter_items`.
+
+    Without ``row`` each column is the item's field of that name; without ``item_keys`` a
+    bare item is a dict with any of the column names. The function named in errors is the
+    schema's name.
+    """
+    items = iter_items(
+        data,
+        func=schema.name,
+        list_keys=list_keys,
+        wrapper_keys=wrapper_keys,
+        item_keys=schema.names if item_keys is None else item_keys,
+    )
+    if row is None:
+        return schema.from_rows([pick(item, *schema.names) for item in items])
+    return schema.from_rows([row(item) for item in items])
+
+
 def response_dicts(data: Any, *, func: str) -> list[Mapping[str, Any]]:
     """One response dict, or an iterable of them, as a list (nulls skipped)."""
     if isinstance(data, Mapping):
@@ -135,6 +195,31 @@ def result_items(data: Any, *, func: str) -> Iterator[tuple[Mapping[str, Any], M
         for result in results if type(results) is list else ():
             if type(result) is dict:
                 yield result, response
+
+
+def period(result: Mapping[str, Any], response: Mapping[str, Any]) -> tuple[Any, Any]:
+    """A result's own ``start``/``end``, else its grouping's, else the response's period."""
+    grouping = as_dict(result.get("grouping"))
+    return (
+        first(result.get("start"), grouping.get("start"), response.get("start")),
+        first(result.get("end"), grouping.get("end"), response.get("end")),
+    )
+
+
+def aggregate_frame(
+    schema: Schema,
+    data: Any,
+    row: Callable[[Mapping[str, Any], Mapping[str, Any]], tuple[Any, ...]],
+) -> pd.DataFrame:
+    """The frame of aggregate responses: one ``row(result, response)`` per result.
+
+    The response-level period goes to ``DataFrame.attrs`` (:func:`period_attrs`); the function
+    named in errors is the schema's name.
+    """
+    rows = [row(result, response) for result, response in result_items(data, func=schema.name)]
+    frame = schema.from_rows(rows)
+    frame.attrs.update(period_attrs(data))
+    return frame
 
 
 def period_attrs(data: Any) -> dict[str, Any]:

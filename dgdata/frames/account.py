@@ -12,8 +12,8 @@ from typing import Any
 
 import pandas as pd
 
-from dgdata.frames._columns import Schema, as_dict, str_list
-from dgdata.frames._responses import iter_items
+from dgdata.frames._responses import as_dict, items_frame, pick
+from dgdata.frames._schema import BOOL, LIST, STRING, TIME, Schema, str_list
 
 __all__ = [
     "CREDENTIALS_SCHEMA",
@@ -29,58 +29,57 @@ __all__ = [
 ]
 
 #: Columns of :func:`projects`.
-PROJECT_SCHEMA = Schema({"project_id": "string", "name": "string", "mip_opt_out": "bool"})
+PROJECT_SCHEMA = Schema("projects", {"project_id": STRING, "name": STRING, "mip_opt_out": BOOL})
 
 #: Columns of :func:`keys`: the key's fields prefixed ``api_key_``, its member's ``member_``.
 KEY_SCHEMA = Schema(
+    "keys",
     {
-        "api_key_id": "string",
-        "api_key_comment": "string",
-        "api_key_scopes": "list",
-        "api_key_tags": "list",
-        "api_key_created": "time",
-        "api_key_expiration_date": "time",
-        "member_id": "string",
-        "member_email": "string",
-        "member_first_name": "string",
-        "member_last_name": "string",
-    }
+        "api_key_id": STRING,
+        "api_key_comment": STRING,
+        "api_key_scopes": LIST,
+        "api_key_tags": LIST,
+        "api_key_created": TIME,
+        "api_key_expiration_date": TIME,
+        "member_id": STRING,
+        "member_email": STRING,
+        "member_first_name": STRING,
+        "member_last_name": STRING,
+    },
 )
 
 #: Columns of :func:`members`.
 MEMBER_SCHEMA = Schema(
+    "members",
     {
-        "member_id": "string",
-        "email": "string",
-        "first_name": "string",
-        "last_name": "string",
-        "scope": "string",
-        "scopes": "list",
-    }
+        "member_id": STRING,
+        "email": STRING,
+        "first_name": STRING,
+        "last_name": STRING,
+        "scope": STRING,
+        "scopes": LIST,
+    },
 )
 
 #: Columns of :func:`invitations`.
-INVITATION_SCHEMA = Schema({"email": "string", "scope": "string"})
+INVITATION_SCHEMA = Schema("invitations", {"email": STRING, "scope": STRING})
 
 #: Columns of :func:`credentials`.
 CREDENTIALS_SCHEMA = Schema(
+    "credentials",
     {
-        "distribution_credentials_id": "string",
-        "provider": "string",
-        "comment": "string",
-        "scopes": "list",
-        "created": "time",
-        "member_id": "string",
-        "member_email": "string",
-    }
+        "distribution_credentials_id": STRING,
+        "provider": STRING,
+        "comment": STRING,
+        "scopes": LIST,
+        "created": TIME,
+        "member_id": STRING,
+        "member_email": STRING,
+    },
 )
 
 #: Member roles from most to least privileged: the first one a member holds is its ``scope``.
 ROLE_ORDER = ("owner", "admin", "member", "read-only")
-
-
-def _pick(item: Mapping[str, Any], schema: Schema) -> tuple[Any, ...]:
-    return tuple(item.get(name) for name in schema.names)
 
 
 def projects(data: Any) -> pd.DataFrame:
@@ -91,10 +90,7 @@ def projects(data: Any) -> pd.DataFrame:
         >>> projects({"projects": [{"project_id": "p1", "name": "Calls"}]}).name.tolist()
         ['Calls']
     """
-    items = iter_items(
-        data, func="projects", list_keys=("projects",), item_keys=PROJECT_SCHEMA.names
-    )
-    return PROJECT_SCHEMA.from_rows([_pick(item, PROJECT_SCHEMA) for item in items])
+    return items_frame(PROJECT_SCHEMA, data, list_keys=("projects",))
 
 
 def keys(data: Any) -> pd.DataFrame:
@@ -111,13 +107,13 @@ def keys(data: Any) -> pd.DataFrame:
         >>> df.loc[0, ["api_key_id", "member_email"]].tolist()
         ['k1', 'a@b.c']
     """
-    items = iter_items(
+    return items_frame(
+        KEY_SCHEMA,
         data,
-        func="keys",
+        _key_row,
         list_keys=("api_keys",),
         item_keys=("item", "member", "api_key", "api_key_id", "comment", "scopes"),
     )
-    return KEY_SCHEMA.from_rows([_key_row(item) for item in items])
 
 
 def _key_row(entry: Mapping[str, Any]) -> tuple[Any, ...]:
@@ -127,16 +123,8 @@ def _key_row(entry: Mapping[str, Any]) -> tuple[Any, ...]:
     if not key and "api_key_id" in entry:  # a flat key object
         key = entry
     return (
-        key.get("api_key_id"),
-        key.get("comment"),
-        key.get("scopes"),
-        key.get("tags"),
-        key.get("created"),
-        key.get("expiration_date"),
-        member.get("member_id"),
-        member.get("email"),
-        member.get("first_name"),
-        member.get("last_name"),
+        *pick(key, "api_key_id", "comment", "scopes", "tags", "created", "expiration_date"),
+        *pick(member, "member_id", "email", "first_name", "last_name"),
     )
 
 
@@ -151,17 +139,13 @@ def members(data: Any) -> pd.DataFrame:
         >>> df.loc[0, "scope"], df.loc[0, "scopes"]
         ('admin', ['member', 'admin'])
     """
-    items = iter_items(data, func="members", list_keys=("members",), item_keys=MEMBER_SCHEMA.names)
-    return MEMBER_SCHEMA.from_rows([_member_row(item) for item in items])
+    return items_frame(MEMBER_SCHEMA, data, _member_row, list_keys=("members",))
 
 
 def _member_row(item: Mapping[str, Any]) -> tuple[Any, ...]:
     scopes = str_list(item.get("scopes"))
     return (
-        item.get("member_id"),
-        item.get("email"),
-        item.get("first_name"),
-        item.get("last_name"),
+        *pick(item, "member_id", "email", "first_name", "last_name"),
         primary_scope(scopes) if scopes else item.get("scope"),
         scopes,
     )
@@ -183,13 +167,7 @@ def invitations(data: Any) -> pd.DataFrame:
         >>> invitations({"invites": [{"email": "a@b.c", "scope": "member"}]}).scope.tolist()
         ['member']
     """
-    items = iter_items(
-        data,
-        func="invitations",
-        list_keys=("invites", "members"),
-        item_keys=INVITATION_SCHEMA.names,
-    )
-    return INVITATION_SCHEMA.from_rows([_pick(item, INVITATION_SCHEMA) for item in items])
+    return items_frame(INVITATION_SCHEMA, data, list_keys=("invites", "members"))
 
 
 def credentials(data: Any) -> pd.DataFrame:
@@ -206,24 +184,17 @@ def credentials(data: Any) -> pd.DataFrame:
         >>> df.loc[0, ["distribution_credentials_id", "provider", "member_id"]].tolist()
         ['c1', 'quay', 'm1']
     """
-    items = iter_items(
+    return items_frame(
+        CREDENTIALS_SCHEMA,
         data,
-        func="credentials",
+        _credential_row,
         list_keys=("distribution_credentials",),
         item_keys=("member", *CREDENTIALS_SCHEMA.names),
     )
-    return CREDENTIALS_SCHEMA.from_rows([_credential_row(item) for item in items])
 
 
 def _credential_row(item: Mapping[str, Any]) -> tuple[Any, ...]:
     member = as_dict(item.get("member"))
     credential = as_dict(item.get("distribution_credentials")) or item
-    return (
-        credential.get("distribution_credentials_id"),
-        credential.get("provider"),
-        credential.get("comment"),
-        credential.get("scopes"),
-        credential.get("created"),
-        member.get("member_id"),
-        member.get("email"),
-    )
+    fields = ("distribution_credentials_id", "provider", "comment", "scopes", "created")
+    return (*pick(credential, *fields), *pick(member, "member_id", "email"))

@@ -7,8 +7,16 @@ from typing import Any
 
 import pandas as pd
 
-from dgdata.frames._columns import Schema, as_dict
-from dgdata.frames._responses import iter_items, period_attrs, response_dicts, result_items
+from dgdata.frames._responses import (
+    aggregate_frame,
+    as_dict,
+    as_list,
+    items_frame,
+    period,
+    pick,
+    response_dicts,
+)
+from dgdata.frames._schema import FLOAT, LIST, STRING, TIME, Schema
 
 __all__ = [
     "BALANCE_SCHEMA",
@@ -23,36 +31,41 @@ __all__ = [
 
 #: Columns of :func:`balances`.
 BALANCE_SCHEMA = Schema(
-    {"balance_id": "string", "amount": "float", "units": "string", "purchase_order_id": "string"}
+    "balances",
+    {"balance_id": STRING, "amount": FLOAT, "units": STRING, "purchase_order_id": STRING},
 )
 
 #: Columns of :func:`purchases`.
 PURCHASE_SCHEMA = Schema(
+    "purchases",
     {
-        "order_id": "string",
-        "created": "time",
-        "expiration": "time",
-        "amount": "float",
-        "units": "string",
-        "order_type": "string",
-    }
+        "order_id": STRING,
+        "created": TIME,
+        "expiration": TIME,
+        "amount": FLOAT,
+        "units": STRING,
+        "order_type": STRING,
+    },
 )
 
 #: Columns of :func:`billing_breakdown`.
 BILLING_BREAKDOWN_SCHEMA = Schema(
+    "billing_breakdown",
     {
-        "start": "time",
-        "end": "time",
-        "accessor": "string",
-        "deployment": "string",
-        "line_item": "string",
-        "tags": "list",
-        "dollars": "float",
-    }
+        "start": TIME,
+        "end": TIME,
+        "accessor": STRING,
+        "deployment": STRING,
+        "line_item": STRING,
+        "tags": LIST,
+        "dollars": FLOAT,
+    },
 )
 
 #: Columns of :func:`billing_fields` (tidy: one row per value).
-BILLING_FIELDS_SCHEMA = Schema({"kind": "string", "value": "string", "description": "string"})
+BILLING_FIELDS_SCHEMA = Schema(
+    "billing_fields", {"kind": STRING, "value": STRING, "description": STRING}
+)
 
 
 def balances(data: Any) -> pd.DataFrame:
@@ -67,23 +80,13 @@ def balances(data: Any) -> pd.DataFrame:
         0    12.5
         Name: amount, dtype: float64
     """
-    items = iter_items(
+    return items_frame(
+        BALANCE_SCHEMA,
         data,
-        func="balances",
+        lambda item: pick(item, "balance_id", "amount", "units", ("purchase_order_id", "purchase")),
         list_keys=("balances",),
         wrapper_keys=("balance",),
         item_keys=(*BALANCE_SCHEMA.names, "purchase"),
-    )
-    return BALANCE_SCHEMA.from_rows([_balance_row(item) for item in items])
-
-
-def _balance_row(item: Mapping[str, Any]) -> tuple[Any, ...]:
-    order = item.get("purchase_order_id")
-    return (
-        item.get("balance_id"),
-        item.get("amount"),
-        item.get("units"),
-        order if order is not None else item.get("purchase"),
     )
 
 
@@ -96,12 +99,7 @@ def purchases(data: Any) -> pd.DataFrame:
         ...     "created": "2023-02-21T21:13:40Z"}]}).loc[0, "amount"].item()
         150.0
     """
-    items = iter_items(
-        data, func="purchases", list_keys=("orders",), item_keys=PURCHASE_SCHEMA.names
-    )
-    return PURCHASE_SCHEMA.from_rows(
-        [tuple(item.get(name) for name in PURCHASE_SCHEMA.names) for item in items]
-    )
+    return items_frame(PURCHASE_SCHEMA, data, list_keys=("orders",))
 
 
 def billing_breakdown(data: Any) -> pd.DataFrame:
@@ -117,32 +115,16 @@ def billing_breakdown(data: Any) -> pd.DataFrame:
         >>> df[["line_item", "dollars"]].to_dict("records")
         [{'line_item': 'streaming::nova-3', 'dollars': 0.25}]
     """
-    rows = [
-        _billing_row(result, response)
-        for result, response in result_items(data, func="billing_breakdown")
-    ]
-    frame = BILLING_BREAKDOWN_SCHEMA.from_rows(rows)
-    frame.attrs.update(period_attrs(data))
-    return frame
+    return aggregate_frame(BILLING_BREAKDOWN_SCHEMA, data, _billing_row)
 
 
 def _billing_row(result: Mapping[str, Any], response: Mapping[str, Any]) -> tuple[Any, ...]:
     grouping = as_dict(result.get("grouping"))
-    start = grouping.get("start")
-    end = grouping.get("end")
     return (
-        start if start is not None else response.get("start"),
-        end if end is not None else response.get("end"),
-        grouping.get("accessor"),
-        grouping.get("deployment"),
-        grouping.get("line_item"),
-        grouping.get("tags"),
+        *period(result, response),
+        *pick(grouping, "accessor", "deployment", "line_item", "tags"),
         result.get("dollars"),
     )
-
-
-def _as_list(value: Any) -> list[Any]:
-    return value if type(value) is list else []
 
 
 def billing_fields(data: Any) -> pd.DataFrame:
@@ -161,8 +143,7 @@ def billing_fields(data: Any) -> pd.DataFrame:
     rows: list[tuple[Any, ...]] = []
     for response in response_dicts(data, func="billing_fields"):
         for kind in ("accessors", "deployments", "tags"):
-            values = response.get(kind)
-            rows.extend((kind, value, None) for value in _as_list(values))
+            rows.extend((kind, value, None) for value in as_list(response.get(kind)))
         line_items = as_dict(response.get("line_items"))
         rows.extend(("line_items", name, label) for name, label in line_items.items())
     return BILLING_FIELDS_SCHEMA.from_rows(rows)

@@ -8,8 +8,8 @@ from typing import Any
 
 import pandas as pd
 
-from dgdata.frames._columns import Schema, as_dict
-from dgdata.frames._responses import iter_items
+from dgdata.frames._responses import as_dict, as_list, items_frame, iter_items, pick
+from dgdata.frames._schema import BOOL, INT, LIST, OBJECT, STRING, TIME, Schema
 
 __all__ = [
     "AGENT_SCHEMA",
@@ -23,55 +23,61 @@ __all__ = [
 #: Columns of :func:`models`: ``kind`` ("stt"/"tts"), the common fields, the STT capabilities
 #: and the TTS voice metadata (<NA> / ``[]`` on rows of the other kind).
 MODEL_SCHEMA = Schema(
+    "models",
     {
-        "kind": "string",
-        "name": "string",
-        "canonical_name": "string",
-        "architecture": "string",
-        "languages": "list",
-        "version": "string",
-        "uuid": "string",
-        "batch": "bool",
-        "streaming": "bool",
-        "formatted_output": "bool",
-        "accent": "string",
-        "age": "string",
-        "color": "string",
-        "image": "string",
-        "sample": "string",
-        "tags": "list",
-        "use_cases": "list",
-    }
+        "kind": STRING,
+        "name": STRING,
+        "canonical_name": STRING,
+        "architecture": STRING,
+        "languages": LIST,
+        "version": STRING,
+        "uuid": STRING,
+        "batch": BOOL,
+        "streaming": BOOL,
+        "formatted_output": BOOL,
+        "accent": STRING,
+        "age": STRING,
+        "color": STRING,
+        "image": STRING,
+        "sample": STRING,
+        "tags": LIST,
+        "use_cases": LIST,
+    },
 )
 
 #: Columns of :func:`agents`; ``config`` and ``metadata`` keep the JSON value as given.
 AGENT_SCHEMA = Schema(
+    "agents",
     {
-        "agent_id": "string",
-        "config": "object",
-        "metadata": "object",
-        "created_at": "time",
-        "updated_at": "time",
-        "member_id": "string",
-        "api_version": "int",
-    }
+        "agent_id": STRING,
+        "config": OBJECT,
+        "metadata": OBJECT,
+        "created_at": TIME,
+        "updated_at": TIME,
+        "member_id": STRING,
+        "api_version": INT,
+    },
 )
 
 #: Columns of :func:`agent_variables`; ``value`` keeps the JSON value as given.
 AGENT_VARIABLE_SCHEMA = Schema(
+    "agent_variables",
     {
-        "variable_id": "string",
-        "key": "string",
-        "value": "object",
-        "is_sensitive": "bool",
-        "created_at": "time",
-        "updated_at": "time",
-        "member_id": "string",
-        "api_version": "int",
-    }
+        "variable_id": STRING,
+        "key": STRING,
+        "value": OBJECT,
+        "is_sensitive": BOOL,
+        "created_at": TIME,
+        "updated_at": TIME,
+        "member_id": STRING,
+        "api_version": INT,
+    },
 )
 
 _MODEL_FIELDS = ("name", "canonical_name", "architecture", "uuid", "version", "languages")
+#: the columns read from a TTS model's voice ``metadata``, and those read from the model itself
+_VOICE_COLUMNS = ("accent", "age", "color", "image", "sample", "tags", "use_cases")
+_OWN_COLUMNS = tuple(name for name in MODEL_SCHEMA.names[1:] if name not in _VOICE_COLUMNS)
 
 
 def models(data: Any) -> pd.DataFrame:
@@ -99,33 +105,14 @@ def _model_items(data: Any) -> Iterator[tuple[str, Mapping[str, Any]]]:
             yield ("tts" if "metadata" in item else "stt"), item
             continue
         for kind in ("stt", "tts"):
-            listed = item.get(kind)
-            for model in listed if type(listed) is list else ():
+            for model in as_list(item.get(kind)):
                 if type(model) is dict:
                     yield kind, model
 
 
 def _model_row(kind: str, model: Mapping[str, Any]) -> tuple[Any, ...]:
     voice = as_dict(model.get("metadata"))
-    return (
-        kind,
-        model.get("name"),
-        model.get("canonical_name"),
-        model.get("architecture"),
-        model.get("languages"),
-        model.get("version"),
-        model.get("uuid"),
-        model.get("batch"),
-        model.get("streaming"),
-        model.get("formatted_output"),
-        voice.get("accent"),
-        voice.get("age"),
-        voice.get("color"),
-        voice.get("image"),
-        voice.get("sample"),
-        voice.get("tags"),
-        voice.get("use_cases"),
-    )
+    return (kind, *pick(model, *_OWN_COLUMNS), *pick(voice, *_VOICE_COLUMNS))
 
 
 def agents(data: Any) -> pd.DataFrame:
@@ -141,25 +128,12 @@ def agents(data: Any) -> pd.DataFrame:
         >>> df.loc[0, "agent_id"], df.loc[0, "config"]
         ('a1', {'think': {}})
     """
-    items = iter_items(
+    return items_frame(
+        AGENT_SCHEMA,
         data,
-        func="agents",
+        lambda item: pick(item, ("agent_id", "agent_uuid"), *AGENT_SCHEMA.names[1:]),
         list_keys=("agents",),
         item_keys=("agent_uuid", *AGENT_SCHEMA.names),
-    )
-    return AGENT_SCHEMA.from_rows([_agent_row(item) for item in items])
-
-
-def _agent_row(item: Mapping[str, Any]) -> tuple[Any, ...]:
-    agent_id = item.get("agent_id")
-    return (
-        agent_id if agent_id is not None else item.get("agent_uuid"),
-        item.get("config"),
-        item.get("metadata"),
-        item.get("created_at"),
-        item.get("updated_at"),
-        item.get("member_id"),
-        item.get("api_version"),
     )
 
 
@@ -175,24 +149,12 @@ def agent_variables(data: Any) -> pd.DataFrame:
         >>> df.loc[0, ["key", "value"]].tolist()
         ['DG_NAME', 'Ada']
     """
-    items = iter_items(
+    return items_frame(
+        AGENT_VARIABLE_SCHEMA,
         data,
-        func="agent_variables",
+        lambda item: pick(
+            item, ("variable_id", "agent_variable_uuid"), *AGENT_VARIABLE_SCHEMA.names[1:]
+        ),
         list_keys=("variables",),
         item_keys=("agent_variable_uuid", *AGENT_VARIABLE_SCHEMA.names),
-    )
-    return AGENT_VARIABLE_SCHEMA.from_rows([_variable_row(item) for item in items])
-
-
-def _variable_row(item: Mapping[str, Any]) -> tuple[Any, ...]:
-    variable_id = item.get("variable_id")
-    return (
-        variable_id if variable_id is not None else item.get("agent_variable_uuid"),
-        item.get("key"),
-        item.get("value"),
-        item.get("is_sensitive"),
-        item.get("created_at"),
-        item.get("updated_at"),
-        item.get("member_id"),
-        item.get("api_version"),
     )

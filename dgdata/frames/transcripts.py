@@ -37,27 +37,11 @@ from dgdata.frames import _walkers as walk
 from dgdata.frames._inputs import Unit, collect, source_array
 from dgdata.frames._schema import FLOAT, INT, STRING, Schema
 
-__all__ = [
-    "SCHEMAS",
-    "alternatives",
-    "entities",
-    "intents",
-    "languages",
-    "paragraphs",
-    "search_hits",
-    "sentences",
-    "sentiments",
-    "summary",
-    "topics",
-    "utterances",
-    "words",
-]
-
 #: A transcript (response dict, Transcript, live message(s)) or a list / mapping of them.
 TranscriptSource: TypeAlias = Mapping[str, Any] | Iterable[Any]
 
-_KEYS = (("channel", INT), ("alternative", INT))
-_SEGMENT = (("segment", INT), ("start_word", INT), ("end_word", INT), ("text", STRING))
+_KEYS = {"channel": INT, "alternative": INT}
+_SEGMENT = {"segment": INT, "start_word": INT, "end_word": INT, "text": STRING}
 
 #: The declared columns and dtypes of every transcript frame, by function name.
 SCHEMAS: dict[str, Schema] = {
@@ -65,119 +49,131 @@ SCHEMAS: dict[str, Schema] = {
     for schema in (
         Schema(
             "words",
-            (
-                *_KEYS,
-                ("word", STRING),
-                ("punctuated_word", STRING),
-                ("start", FLOAT),
-                ("end", FLOAT),
-                ("confidence", FLOAT),
-                ("speaker", INT),
-                ("speaker_confidence", FLOAT),
-                ("language", STRING),
-            ),
+            {
+                **_KEYS,
+                "word": STRING,
+                "punctuated_word": STRING,
+                "start": FLOAT,
+                "end": FLOAT,
+                "confidence": FLOAT,
+                "speaker": INT,
+                "speaker_confidence": FLOAT,
+                "language": STRING,
+            },
         ),
         Schema(
             "utterances",
-            (
-                ("channel", INT),
-                ("speaker", INT),
-                ("start", FLOAT),
-                ("end", FLOAT),
-                ("confidence", FLOAT),
-                ("transcript", STRING),
-                ("num_words", INT),
-                ("id", STRING),
-            ),
+            {
+                "channel": INT,
+                "speaker": INT,
+                "start": FLOAT,
+                "end": FLOAT,
+                "confidence": FLOAT,
+                "transcript": STRING,
+                "num_words": INT,
+                "id": STRING,
+            },
         ),
         Schema(
             "paragraphs",
-            (
-                *_KEYS,
-                ("paragraph", INT),
-                ("speaker", INT),
-                ("start", FLOAT),
-                ("end", FLOAT),
-                ("num_words", INT),
-                ("num_sentences", INT),
-                ("text", STRING),
-            ),
+            {
+                **_KEYS,
+                "paragraph": INT,
+                "speaker": INT,
+                "start": FLOAT,
+                "end": FLOAT,
+                "num_words": INT,
+                "num_sentences": INT,
+                "text": STRING,
+            },
         ),
         Schema(
             "sentences",
-            (
-                *_KEYS,
-                ("paragraph", INT),
-                ("sentence", INT),
-                ("speaker", INT),
-                ("start", FLOAT),
-                ("end", FLOAT),
-                ("text", STRING),
-            ),
+            {
+                **_KEYS,
+                "paragraph": INT,
+                "sentence": INT,
+                "speaker": INT,
+                "start": FLOAT,
+                "end": FLOAT,
+                "text": STRING,
+            },
         ),
         Schema(
             "alternatives",
-            (
-                *_KEYS,
-                ("transcript", STRING),
-                ("confidence", FLOAT),
-                ("num_words", INT),
-                ("detected_language", STRING),
-                ("language_confidence", FLOAT),
-            ),
+            {
+                **_KEYS,
+                "transcript": STRING,
+                "confidence": FLOAT,
+                "num_words": INT,
+                "detected_language": STRING,
+                "language_confidence": FLOAT,
+            },
         ),
         Schema(
             "summary",
-            (
-                ("version", STRING),
-                *_KEYS,
-                ("start_word", INT),
-                ("end_word", INT),
-                ("summary", STRING),
-                ("result", STRING),
-            ),
+            {
+                "version": STRING,
+                **_KEYS,
+                "start_word": INT,
+                "end_word": INT,
+                "summary": STRING,
+                "result": STRING,
+            },
         ),
-        Schema("topics", (*_KEYS, *_SEGMENT, ("topic", STRING), ("confidence", FLOAT))),
-        Schema("intents", (*_KEYS, *_SEGMENT, ("intent", STRING), ("confidence", FLOAT))),
+        Schema("topics", {**_KEYS, **_SEGMENT, "topic": STRING, "confidence": FLOAT}),
+        Schema("intents", {**_KEYS, **_SEGMENT, "intent": STRING, "confidence": FLOAT}),
         Schema(
             "sentiments",
-            (("kind", STRING), *_SEGMENT, ("sentiment", STRING), ("sentiment_score", FLOAT)),
+            {"kind": STRING, **_SEGMENT, "sentiment": STRING, "sentiment_score": FLOAT},
         ),
         Schema(
             "entities",
-            (
-                *_KEYS,
-                ("label", STRING),
-                ("value", STRING),
-                ("raw_value", STRING),
-                ("confidence", FLOAT),
-                ("start_word", INT),
-                ("end_word", INT),
-            ),
+            {
+                **_KEYS,
+                "label": STRING,
+                "value": STRING,
+                "raw_value": STRING,
+                "confidence": FLOAT,
+                "start_word": INT,
+                "end_word": INT,
+            },
         ),
         Schema(
             "search_hits",
-            (
-                ("channel", INT),
-                ("query", STRING),
-                ("start", FLOAT),
-                ("end", FLOAT),
-                ("confidence", FLOAT),
-                ("snippet", STRING),
-            ),
+            {
+                "channel": INT,
+                "query": STRING,
+                "start": FLOAT,
+                "end": FLOAT,
+                "confidence": FLOAT,
+                "snippet": STRING,
+            },
         ),
-        Schema(
-            "languages",
-            (*_KEYS, ("language", STRING), ("confidence", FLOAT), ("num_words", INT)),
-        ),
+        Schema("languages", {**_KEYS, "language": STRING, "confidence": FLOAT, "num_words": INT}),
     )
 }
 
+#: The walker that gives each frame's rows (:mod:`dgdata.frames._walkers`), by function name.
+_WALKERS: dict[str, Callable[[Unit], Iterator[walk.Chunk]]] = {
+    "words": walk.word_chunks,
+    "utterances": walk.utterance_chunks,
+    "paragraphs": walk.paragraph_chunks,
+    "sentences": walk.sentence_chunks,
+    "alternatives": walk.alternative_chunks,
+    "summary": walk.summary_chunks,
+    "topics": partial(walk.labelled_segment_chunks, section="topics", label="topic"),
+    "intents": partial(walk.labelled_segment_chunks, section="intents", label="intent"),
+    "sentiments": walk.sentiment_chunks,
+    "entities": walk.entity_chunks,
+    "search_hits": walk.search_hit_chunks,
+    "languages": walk.language_chunks,
+}
 
-def _build(
-    transcripts: TranscriptSource, schema: Schema, walker: Callable[[Unit], Iterator[walk.Chunk]]
-) -> pd.DataFrame:
-    """Walk every transcript, gather the chunks into column lists, convert once."""
+
+def _build(transcripts: TranscriptSource, name: str) -> pd.DataFrame:
+    """Walk every transcript for frame ``name``, gather the chunks into columns, convert once."""
+    schema, walker = SCHEMAS[name], _WALKERS[name]
     units, sources = collect(transcripts)
     per_unit = [[chunk for chunk in walker(unit) if chunk[0]] for unit in units]
     counts = [sum(rows for rows, _ in chunks) for chunks in per_unit]
@@ -209,7 +205,7 @@ def words(transcripts: TranscriptSource) -> pd.DataFrame:
         >>> df = frames.words(response)
         >>> df.loc[df.confidence < 0.5, ["word", "start"]]     # the doubtful words
     """
-    return _build(transcripts, SCHEMAS["words"], walk.word_chunks)
+    return _build(transcripts, "words")
 
 
 def utterances(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -223,7 +219,7 @@ def utterances(transcripts: TranscriptSource) -> pd.DataFrame:
         >>> u = frames.utterances(response)
         >>> (u.end - u.start).groupby(u.speaker).sum()         # talk time per speaker
     """
-    return _build(transcripts, SCHEMAS["utterances"], walk.utterance_chunks)
+    return _build(transcripts, "utterances")
 
 
 def paragraphs(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -237,7 +233,7 @@ def paragraphs(transcripts: TranscriptSource) -> pd.DataFrame:
 
         >>> frames.paragraphs(response)[["start", "text"]]
     """
-    return _build(transcripts, SCHEMAS["paragraphs"], walk.paragraph_chunks)
+    return _build(transcripts, "paragraphs")
 
 
 def sentences(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -251,7 +247,7 @@ def sentences(transcripts: TranscriptSource) -> pd.DataFrame:
         >>> s = frames.sentences(response)
         >>> s.assign(seconds=s.end - s.start).nlargest(3, "seconds")
     """
-    return _build(transcripts, SCHEMAS["sentences"], walk.sentence_chunks)
+    return _build(transcripts, "sentences")
 
 
 def alternatives(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -264,7 +260,7 @@ def alternatives(transcripts: TranscriptSource) -> pd.DataFrame:
 
         >>> frames.alternatives(response).set_index(["channel", "alternative"]).transcript
     """
-    return _build(transcripts, SCHEMAS["alternatives"], walk.alternative_chunks)
+    return _build(transcripts, "alternatives")
 
 
 def summary(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -281,7 +277,7 @@ def summary(transcripts: TranscriptSource) -> pd.DataFrame:
         >>> frames.summary(response).summary.iloc[0]
         'Speaker 1 discusses the goal of establishing a more perfect union, …'
     """
-    return _build(transcripts, SCHEMAS["summary"], walk.summary_chunks)
+    return _build(transcripts, "summary")
 
 
 def topics(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -298,11 +294,7 @@ def topics(transcripts: TranscriptSource) -> pd.DataFrame:
 
         >>> frames.topics(response).groupby("topic").confidence.max()
     """
-    return _build(
-        transcripts,
-        SCHEMAS["topics"],
-        partial(walk.labelled_segment_chunks, section="topics", label="topic"),
-    )
+    return _build(transcripts, "topics")
 
 
 def intents(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -312,11 +304,7 @@ def intents(transcripts: TranscriptSource) -> pd.DataFrame:
 
         >>> frames.intents(response).query("confidence > 0.5").intent.unique()
     """
-    return _build(
-        transcripts,
-        SCHEMAS["intents"],
-        partial(walk.labelled_segment_chunks, section="intents", label="intent"),
-    )
+    return _build(transcripts, "intents")
 
 
 def sentiments(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -333,7 +321,7 @@ def sentiments(transcripts: TranscriptSource) -> pd.DataFrame:
         >>> s.loc[s.kind == "average", "sentiment"].item()
         'neutral'
     """
-    return _build(transcripts, SCHEMAS["sentiments"], walk.sentiment_chunks)
+    return _build(transcripts, "sentiments")
 
 
 def entities(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -348,7 +336,7 @@ def entities(transcripts: TranscriptSource) -> pd.DataFrame:
 
         >>> frames.entities(response).groupby("label").value.unique()
     """
-    return _build(transcripts, SCHEMAS["entities"], walk.entity_chunks)
+    return _build(transcripts, "entities")
 
 
 def search_hits(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -362,7 +350,7 @@ def search_hits(transcripts: TranscriptSource) -> pd.DataFrame:
         >>> hits = frames.search_hits(response)
         >>> hits[hits.confidence > 0.8].groupby("query").size()
     """
-    return _build(transcripts, SCHEMAS["search_hits"], walk.search_hit_chunks)
+    return _build(transcripts, "search_hits")
 
 
 def languages(transcripts: TranscriptSource) -> pd.DataFrame:
@@ -378,4 +366,4 @@ def languages(transcripts: TranscriptSource) -> pd.DataFrame:
 
         >>> frames.languages(response).sort_values("num_words", ascending=False)
     """
-    return _build(transcripts, SCHEMAS["languages"], walk.language_chunks)
+    return _build(transcripts, "languages")

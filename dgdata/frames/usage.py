@@ -23,8 +23,8 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from dgdata.frames._columns import Schema, as_dict, first, str_list
-from dgdata.frames._responses import is_iterable_input
+from dgdata.frames._responses import as_dict, as_list, first, is_iterable_input
+from dgdata.frames._schema import BOOL, FLAG, FLOAT, INT, LIST, STRING, TIME, Schema, str_list
 
 __all__ = ["CONFIG_FLAGS", "REQUEST_SCHEMA", "usage_requests"]
 
@@ -51,43 +51,44 @@ _ROW_FIELDS = (
     "tokens_in", "tokens_out", "tts_characters", "config",
 )  # fmt: skip
 
-#: Columns of :func:`usage_requests` and their kinds (see ``dgdata.frames._columns``).
+#: Columns of :func:`usage_requests` and their kinds (see ``dgdata.frames._schema``).
 REQUEST_SCHEMA = Schema(
+    "usage_requests",
     {
-        "request_id": "string",
-        "project_id": "string",
-        "created": "time",
-        "path": "string",
-        "api_key_id": "string",
-        "accessor": "string",
-        "deployment": "string",
-        "endpoint": "string",
-        "method": "string",
-        "code": "int",
-        "status": "string",
-        "message": "string",
-        "completed": "time",
-        "duration": "float",
-        "total_audio": "float",
-        "channels": "int",
-        "streams": "int",
-        "usd": "float",
-        "usd_available": "bool",
-        "model": "string",
-        "models": "list",
-        "tags": "list",
-        "features": "list",
-        "tier": "string",
-        "language": "string",
-        "callback_url": "string",
-        "callback_code": "int",
-        "callback_completed": "time",
-        "callback_attempts": "int",
-        "tokens_in": "int",
-        "tokens_out": "int",
-        "tts_characters": "int",
-        **{f"config_{name}": "flag" for name in CONFIG_FLAGS},
-    }
+        "request_id": STRING,
+        "project_id": STRING,
+        "created": TIME,
+        "path": STRING,
+        "api_key_id": STRING,
+        "accessor": STRING,
+        "deployment": STRING,
+        "endpoint": STRING,
+        "method": STRING,
+        "code": INT,
+        "status": STRING,
+        "message": STRING,
+        "completed": TIME,
+        "duration": FLOAT,
+        "total_audio": FLOAT,
+        "channels": INT,
+        "streams": INT,
+        "usd": FLOAT,
+        "usd_available": BOOL,
+        "model": STRING,
+        "models": LIST,
+        "tags": LIST,
+        "features": LIST,
+        "tier": STRING,
+        "language": STRING,
+        "callback_url": STRING,
+        "callback_code": INT,
+        "callback_completed": TIME,
+        "callback_attempts": INT,
+        "tokens_in": INT,
+        "tokens_out": INT,
+        "tts_characters": INT,
+        **{f"config_{name}": FLAG for name in CONFIG_FLAGS},
+    },
 )
 
 _VERSION_SEGMENT = re.compile(r"v\d+\Z")
@@ -129,7 +130,7 @@ def usage_requests(data: Any, project_id: str | None = None) -> pd.DataFrame:
         columns = dict(zip(_ROW_FIELDS, zip(*rows, strict=True), strict=True))
     has_details = columns.pop("has_details", ())
     columns.update(_config_columns(columns.pop("config", ()), len(rows)))
-    frame = REQUEST_SCHEMA.build(columns, len(rows))
+    frame = REQUEST_SCHEMA.frame(columns, len(rows))
     frame["status"] = _status(frame["code"], columns.get("message", ()), has_details)
     frame["usd_available"] = pd.array(np.isfinite(frame["usd"].to_numpy()), dtype="boolean")
     return frame
@@ -288,18 +289,14 @@ def _callback_parts(callback: Any, config: Mapping[str, Any]) -> tuple[Any, Any,
 
 def _token_parts(response: Mapping[str, Any]) -> tuple[Any, Any, Any]:
     """(tokens_in, tokens_out, tts_characters) summed over token_details / tts speech segments."""
-    tokens = [t for t in _list(response.get("token_details")) if type(t) is dict]
+    tokens = [t for t in as_list(response.get("token_details")) if type(t) is dict]
     segments = as_dict(response.get("tts_details")).get("speech_segments")
-    characters = [s.get("characters") for s in _list(segments) if type(s) is dict]
+    characters = [s.get("characters") for s in as_list(segments) if type(s) is dict]
     return (
         _total(t.get("input") for t in tokens) if tokens else None,
         _total(t.get("output") for t in tokens) if tokens else None,
         _total(characters) if characters else None,
     )
-
-
-def _list(value: Any) -> list[Any]:
-    return value if type(value) is list else []
 
 
 def _total(values: Iterable[Any]) -> float | None:

@@ -12,8 +12,16 @@ from typing import Any
 
 import pandas as pd
 
-from dgdata.frames._columns import Schema, as_dict
-from dgdata.frames._responses import period_attrs, response_dicts, result_items
+from dgdata.frames._responses import (
+    aggregate_frame,
+    as_dict,
+    as_list,
+    first,
+    period,
+    pick,
+    response_dicts,
+)
+from dgdata.frames._schema import FLOAT, INT, LIST, STRING, TIME, Schema
 
 __all__ = [
     "BREAKDOWN_SCHEMA",
@@ -25,45 +33,44 @@ __all__ = [
 ]
 
 _METRICS = {
-    "hours": "float",
-    "total_hours": "float",
-    "agent_hours": "float",
-    "tokens_in": "int",
-    "tokens_out": "int",
-    "tts_characters": "int",
-    "tts_requests": "int",
-    "requests": "int",
+    "hours": FLOAT,
+    "total_hours": FLOAT,
+    "agent_hours": FLOAT,
+    "tokens_in": INT,
+    "tokens_out": INT,
+    "tts_characters": INT,
+    "tts_requests": INT,
+    "requests": INT,
+}
+
+#: The grouping fields of a breakdown result (null unless the request grouped by them).
+_GROUPING = {
+    "accessor": STRING,
+    "endpoint": STRING,
+    "feature_set": STRING,
+    "models": LIST,
+    "method": STRING,
+    "tags": LIST,
+    "deployment": STRING,
 }
 
 #: Columns of :func:`usage_summary` (``start`` becomes the index).
-SUMMARY_SCHEMA = Schema({"start": "time", "end": "time", **_METRICS})
+SUMMARY_SCHEMA = Schema("usage_summary", {"start": TIME, "end": TIME, **_METRICS})
 
 #: Columns of :func:`usage_breakdown`: the grouping, then the metrics.
-BREAKDOWN_SCHEMA = Schema(
-    {
-        "start": "time",
-        "end": "time",
-        "accessor": "string",
-        "endpoint": "string",
-        "feature_set": "string",
-        "models": "list",
-        "method": "string",
-        "tags": "list",
-        "deployment": "string",
-        **_METRICS,
-    }
-)
+BREAKDOWN_SCHEMA = Schema("usage_breakdown", {"start": TIME, "end": TIME, **_GROUPING, **_METRICS})
 
 #: Columns of :func:`usage_fields` (tidy: one row per value).
 FIELDS_SCHEMA = Schema(
+    "usage_fields",
     {
-        "kind": "string",
-        "value": "string",
-        "model_name": "string",
-        "model_language": "string",
-        "model_version": "string",
-        "model_id": "string",
-    }
+        "kind": STRING,
+        "value": STRING,
+        "model_name": STRING,
+        "model_language": STRING,
+        "model_version": STRING,
+        "model_id": STRING,
+    },
 )
 
 _FIELD_KINDS = ("tags", "models", "processing_methods", "features", "languages")
@@ -77,29 +84,13 @@ def _metric_values(result: Mapping[str, Any]) -> tuple[Any, ...]:
     """
     tokens = as_dict(result.get("tokens"))
     tts = as_dict(result.get("tts"))
-    tokens_in = result.get("tokens_in")
-    tokens_out = result.get("tokens_out")
-    characters = result.get("tts_characters")
     return (
-        result.get("hours"),
-        result.get("total_hours"),
-        result.get("agent_hours"),
-        tokens_in if tokens_in is not None else tokens.get("in"),
-        tokens_out if tokens_out is not None else tokens.get("out"),
-        characters if characters is not None else tts.get("characters"),
+        *pick(result, "hours", "total_hours", "agent_hours"),
+        first(result.get("tokens_in"), tokens.get("in")),
+        first(result.get("tokens_out"), tokens.get("out")),
+        first(result.get("tts_characters"), tts.get("characters")),
         tts.get("requests"),
         result.get("requests"),
-    )
-
-
-def _period(result: Mapping[str, Any], response: Mapping[str, Any]) -> tuple[Any, Any]:
-    """A result's own ``start``/``end``, else its grouping's, else the response's period."""
-    grouping = as_dict(result.get("grouping"))
-    start = result.get("start", grouping.get("start"))
-    end = result.get("end", grouping.get("end"))
-    return (
-        start if start is not None else response.get("start"),
-        end if end is not None else response.get("end"),
     )
 
 
@@ -119,13 +110,8 @@ def usage_summary(data: Any) -> pd.DataFrame:
         >>> df.loc["2024-10-16", "requests"].item()
         12
     """
-    rows = [
-        (*_period(result, response), *_metric_values(result))
-        for result, response in result_items(data, func="usage_summary")
-    ]
-    frame = SUMMARY_SCHEMA.from_rows(rows).set_index("start")
-    frame.attrs.update(period_attrs(data))
-    return frame
+    frame = aggregate_frame(SUMMARY_SCHEMA, data, _summary_row)
+    return frame.set_index("start")
 
 
 def usage_breakdown(data: Any) -> pd.DataFrame:
@@ -141,26 +127,18 @@ def usage_breakdown(data: Any) -> pd.DataFrame:
         >>> df[["method", "hours", "requests"]].to_dict("records")
         [{'method': 'async', 'hours': 2.0, 'requests': 3}]
     """
-    rows = [
-        _breakdown_row(result, response)
-        for result, response in result_items(data, func="usage_breakdown")
-    ]
-    frame = BREAKDOWN_SCHEMA.from_rows(rows)
-    frame.attrs.update(period_attrs(data))
-    return frame
+    return aggregate_frame(BREAKDOWN_SCHEMA, data, _breakdown_row)
+
+
+def _summary_row(result: Mapping[str, Any], response: Mapping[str, Any]) -> tuple[Any, ...]:
+    return (*period(result, response), *_metric_values(result))
 
 
 def _breakdown_row(result: Mapping[str, Any], response: Mapping[str, Any]) -> tuple[Any, ...]:
     grouping = as_dict(result.get("grouping"))
     return (
-        *_period(result, response),
-        grouping.get("accessor"),
-        grouping.get("endpoint"),
-        grouping.get("feature_set"),
-        grouping.get("models"),
-        grouping.get("method"),
-        grouping.get("tags"),
-        grouping.get("deployment"),
+        *period(result, response),
+        *pick(grouping, *_GROUPING),
         *_metric_values(result),
     )
 
@@ -181,21 +159,11 @@ def usage_fields(data: Any) -> pd.DataFrame:
     rows: list[tuple[Any, ...]] = []
     for response in response_dicts(data, func="usage_fields"):
         for kind in _FIELD_KINDS:
-            values = response.get(kind)
-            for value in values if type(values) is list else ():
-                rows.append(_field_row(kind, value))
+            rows.extend(_field_row(kind, value) for value in as_list(response.get(kind)))
     return FIELDS_SCHEMA.from_rows(rows)
 
 
 def _field_row(kind: str, value: Any) -> tuple[Any, ...]:
     if type(value) is not dict:
         return (kind, value, value if kind == "models" else None, None, None, None)
-    name = value.get("name")
-    return (
-        kind,
-        name if name is not None else value.get("model_id"),
-        name,
-        value.get("language"),
-        value.get("version"),
-        value.get("model_id"),
-    )
+    return (kind, *pick(value, ("name", "model_id"), "name", "language", "version", "model_id"))

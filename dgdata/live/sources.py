@@ -74,20 +74,10 @@ def stream_wav(
     """
     if chunk_ms <= 0:
         raise ValueError(f"chunk_ms must be positive, got {chunk_ms!r}")
-    header = wav_options(path)
     opened = live.options
     raw = "encoding" in opened
     if raw:
-        wrong = {
-            key: (opened.get(key), value)
-            for key, value in header.items()
-            if str(opened.get(key, 1 if key == "channels" else None)) != str(value)
-        }
-        if wrong:
-            detail = ", ".join(
-                f"{k}={got!r} but the file has {want!r}" for k, (got, want) in wrong.items()
-            )
-            raise ValueError(f"the stream was opened with {detail}; open it with wav_options(path)")
+        _check_format(opened, wav_options(path))
     with wave.open(fspath(path), "rb") as wav:
         rate = wav.getframerate()
         frames_per_chunk = max(1, rate * chunk_ms // 1000)
@@ -108,6 +98,20 @@ def stream_wav(
                     time.sleep(delay)
             live.send(data)
     return sent_frames / rate
+
+
+def _check_format(opened: dict[str, Any], header: dict[str, Any]) -> None:
+    """Raise ``ValueError`` unless the stream was opened with the WAV file's format."""
+    wrong = {
+        key: (opened.get(key), value)
+        for key, value in header.items()
+        if str(opened.get(key, 1 if key == "channels" else None)) != str(value)
+    }
+    if wrong:
+        detail = ", ".join(
+            f"{k}={got!r} but the file has {want!r}" for k, (got, want) in wrong.items()
+        )
+        raise ValueError(f"the stream was opened with {detail}; open it with wav_options(path)")
 
 
 def _data_offset(path: str | PathLike[str]) -> int:

@@ -1,88 +1,38 @@
-"""The read-only side of a live stream: accumulated results, and handler registration.
+"""The read-only side of a live stream: what it has received, as properties and DataFrames.
 
-Mixins of :class:`dgdata.live.LiveTranscription`, kept apart so that ``live.py`` holds the
-connection logic only. They rely on the attributes the stream sets in its ``__init__``.
+A mixin of :class:`dgdata.live.LiveTranscription`, kept apart so that ``listen.py`` holds the
+protocol logic only. It relies on the attributes the stream sets in its ``__init__``. Handler
+registration (``on``, ``off``) is :class:`dgdata.live._events.HasEvents`.
 """
 
 from __future__ import annotations
 
-import contextlib
-import logging
 import threading
-from collections.abc import Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import pandas as pd
 
-from dgdata.live.protocol import LiveTranscriptionEvent
 from dgdata.live.results import LiveGap, LiveResults, SendLog, latency_summary
 
-logger = logging.getLogger(__name__)
+if TYPE_CHECKING:
+    from dgdata.errors import DeepgramError
+    from dgdata.live._connection import Connection
+    from dgdata.live._state import ConnectionState
+    from dgdata.live.protocol import CloseStatus
 
-Handler = Callable[[Any], Any]
-
-
-class LiveEvents:
-    """Handler registration and dispatch (``on``, ``off``, the seed's ``registerHandler``)."""
-
-    _lock: threading.RLock
-    _handlers: dict[LiveTranscriptionEvent, list[Handler]]
-    _errors: list[BaseException]
-
-    def on(self, event: LiveTranscriptionEvent | str, handler: Handler | None = None) -> Any:
-        """Call ``handler`` on ``event``; also usable as a decorator: ``@live.on("transcript")``.
-
-        Handlers run on the reader thread, one message at a time: keep them quick. An exception
-        in a handler is logged and passed to the ``error`` handlers; it never stops the stream.
-        """
-        member = LiveTranscriptionEvent.coerce(event)
-        if handler is None:
-            return lambda fn: self.on(member, fn)
-        if not callable(handler):
-            raise TypeError(f"handler must be callable, got {type(handler).__name__}")
-        with self._lock:
-            self._handlers.setdefault(member, []).append(handler)
-        return handler
-
-    def off(self, event: LiveTranscriptionEvent | str, handler: Handler) -> None:
-        """Stop calling ``handler`` on ``event`` (no error when it was not registered)."""
-        member = LiveTranscriptionEvent.coerce(event)
-        with self._lock, contextlib.suppress(ValueError):
-            self._handlers.get(member, []).remove(handler)
-
-    registerHandler = on  # the seed SDK's names
-    deregisterHandler = off
-
-    def _emit(self, event: LiveTranscriptionEvent, argument: Any) -> None:
-        with self._lock:
-            handlers = list(self._handlers.get(event, ()))
-        for handler in handlers:
-            try:
-                handler(argument)
-            except Exception as exc:
-                logger.exception("live %s handler %r raised", event.value, handler)
-                if event is not LiveTranscriptionEvent.ERROR:
-                    self._report(exc)
-
-    def _report(self, exc: BaseException) -> None:
-        with self._lock:
-            self._errors.append(exc)
-        self._emit(LiveTranscriptionEvent.ERROR, exc)
+__all__ = ["LiveResultsView"]
 
 
 class LiveResultsView:
     """What a stream has received: messages, transcript, words, utterances, latency, gaps."""
 
     _lock: threading.RLock
-    _send_lock: threading.Lock
+    _conn: Connection
     _results: LiveResults
     _log: SendLog
     _rate: float | None
-    _ended: threading.Event
-    _started: bool
     _options: dict[str, Any]
     _gaps: list[LiveGap]
-    _errors: list[BaseException]
     _bytes_sent: int
 
     @property
@@ -93,7 +43,22 @@ class LiveResultsView:
     @property
     def is_open(self) -> bool:
         """Started and not yet ended (``True`` also while reconnecting)."""
-        return self._started and not self._ended.is_set()
+        return self._conn.state.current.active
+
+    @property
+    def state(self) -> ConnectionState:
+        """Where the stream is in its life: ``OPEN``, ``RECONNECTING``, ``CLOSED``… (an enum)."""
+        return self._conn.state.current
+
+    @property
+    def error(self) -> DeepgramError | None:
+        """The error that ended the stream (``None`` while it runs and after a normal end)."""
+        return self._conn.error
+
+    @property
+    def close_status(self) -> CloseStatus | None:
+        """How the stream ended (an ``int`` close code with ``reason`` and ``error``)."""
+        return self._conn.close_status
 
     @property
     def messages(self) -> list[dict[str, Any]]:
@@ -143,7 +108,7 @@ class LiveResultsView:
         ``open`` for the one still being spoken).
         """
         with self._lock:
-            return self._results.utterances(self._ended.is_set())
+            return self._results.utterances(self._conn.state.current.ended)
 
     @property
     def latency(self) -> pd.DataFrame:
@@ -161,14 +126,8 @@ class LiveResultsView:
     @property
     def gaps(self) -> list[LiveGap]:
         """The stretches without a connection of a reconnecting stream (see :class:`LiveGap`)."""
-        with self._send_lock:
+        with self._conn.send_lock:
             return list(self._gaps)
-
-    @property
-    def errors(self) -> list[BaseException]:
-        """Every error reported to the ``error`` event (handler exceptions included)."""
-        with self._lock:
-            return list(self._errors)
 
     @property
     def bytes_sent(self) -> int:

@@ -15,18 +15,20 @@ README's table and the spec-coverage test are built from it).
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from dgdata._http import parse_json
-from dgdata._query import path_segment
+from dgdata._query import merge_options, path_segment
 
 if TYPE_CHECKING:  # pragma: no cover
     from dgdata._http import Transport
 
 F = TypeVar("F", bound=Callable[..., Any])
 JSON = dict[str, Any]
+#: Query options as a dict, besides (or instead of) keywords: ``list_requests(pid, {"limit": 5})``.
+Options = Mapping[str, Any] | None
 
 _PLACEHOLDER = re.compile(r"{(\w+)}")
 
@@ -88,6 +90,12 @@ class Resource:
         ``data``, ``headers``…). Returns the parsed JSON body.
         """
         return parse_json(self._send_raw(method, *ids, **kwargs))
+
+    def _query(
+        self, method: Callable[..., Any], *ids: Any, options: Options, filters: Mapping[str, Any]
+    ) -> Any:
+        """:meth:`_send` with the query made of ``options`` and keyword ``filters``."""
+        return self._send(method, *ids, params=merge_options(options, filters))
 
     def _send_raw(self, method: Callable[..., Any], *ids: Any, **kwargs: Any) -> Any:
         """Like :meth:`_send` but return the ``requests.Response`` (for binary answers)."""

@@ -11,7 +11,10 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import FIRST_COMPLETED, Future, ThreadPoolExecutor, wait
-from typing import Any
+from typing import TYPE_CHECKING, Any
+
+if TYPE_CHECKING:  # pragma: no cover
+    import pandas as pd
 
 logger = logging.getLogger(__name__)
 
@@ -107,3 +110,19 @@ def project_ids(transport: Any, project_id: str | Iterable[str] | None) -> list[
     if isinstance(project_id, str):
         return [project_id]
     return [str(pid) for pid in project_id]
+
+
+def frame_per_project(
+    transport: Any,
+    project_id: str | Iterable[str] | None,
+    one: Callable[[str], pd.DataFrame],
+    empty: Callable[[], pd.DataFrame],
+) -> pd.DataFrame:
+    """``one(pid)`` for each project of ``project_id`` (as :func:`project_ids` reads it), one
+    frame under the other; ``empty()`` when there is no project."""
+    import pandas as pd
+
+    frames = [one(pid) for pid in project_ids(transport, project_id)]
+    if not frames:
+        return empty()
+    return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)

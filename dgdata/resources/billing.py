@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import TYPE_CHECKING, Any
 
-from dgdata._query import merge_options
-from dgdata.resources._base import JSON, Resource, operation
-from dgdata.resources._paging import project_ids
+from dgdata.resources._base import JSON, Options, Resource, operation
+from dgdata.resources._paging import frame_per_project
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -24,20 +23,15 @@ class Billing(Resource):
     def balances_frame(self, project_id: str | Iterable[str] | None = None) -> pd.DataFrame:
         """Balances as a frame (:func:`dgdata.frames.balances`) with a ``project_id`` column;
         ``None`` means every project of the key."""
-        import pandas as pd
-
         from dgdata.frames.billing import balances
 
-        frames = []
-        for pid in project_ids(self._transport, project_id):
-            frame = balances(self.list_balance(pid))
-            frame.insert(0, "project_id", pd.Series(pid, index=frame.index, dtype="string"))
-            frames.append(frame)
-        if not frames:
-            empty = balances({"balances": []})
-            empty.insert(0, "project_id", pd.Series(index=empty.index, dtype="string"))
-            return empty
-        return pd.concat(frames, ignore_index=True)
+        def one(pid: str) -> pd.DataFrame:
+            return _with_project(balances(self.list_balance(pid)), pid)
+
+        def empty() -> pd.DataFrame:
+            return _with_project(balances({"balances": []}), None)
+
+        return frame_per_project(self._transport, project_id, one, empty)
 
     @operation("GET", "/v1/projects/{project_id}/balances/{balance_id}")
     def get_balance(self, project_id: str, balance_id: str) -> JSON:
@@ -45,22 +39,24 @@ class Billing(Resource):
         return self._send(self.get_balance, project_id, balance_id)
 
     @operation("GET", "/v1/projects/{project_id}/billing/breakdown")
-    def get_breakdown(
-        self, project_id: str, options: Mapping[str, Any] | None = None, **filters: Any
-    ) -> JSON:
+    def get_breakdown(self, project_id: str, options: Options = None, **filters: Any) -> JSON:
         """Spend by period and ``grouping`` (a list of accessor, deployment, line_item, tags)."""
-        return self._send(self.get_breakdown, project_id, params=merge_options(options, filters))
+        return self._query(self.get_breakdown, project_id, options=options, filters=filters)
 
     @operation("GET", "/v1/projects/{project_id}/billing/fields")
-    def get_fields(
-        self, project_id: str, options: Mapping[str, Any] | None = None, **filters: Any
-    ) -> JSON:
+    def get_fields(self, project_id: str, options: Options = None, **filters: Any) -> JSON:
         """Accessors, deployments, tags and line items billed: ``{"accessors", …}``."""
-        return self._send(self.get_fields, project_id, params=merge_options(options, filters))
+        return self._query(self.get_fields, project_id, options=options, filters=filters)
 
     @operation("GET", "/v1/projects/{project_id}/purchases")
-    def list_purchases(
-        self, project_id: str, options: Mapping[str, Any] | None = None, **filters: Any
-    ) -> JSON:
+    def list_purchases(self, project_id: str, options: Options = None, **filters: Any) -> JSON:
         """Purchase orders: ``{"orders": [...]}``; ``limit`` caps how many."""
-        return self._send(self.list_purchases, project_id, params=merge_options(options, filters))
+        return self._query(self.list_purchases, project_id, options=options, filters=filters)
+
+
+def _with_project(frame: pd.DataFrame, project_id: str | None) -> pd.DataFrame:
+    """``frame`` with a first ``project_id`` column (string dtype) holding ``project_id``."""
+    import pandas as pd
+
+    frame.insert(0, "project_id", pd.Series(project_id, index=frame.index, dtype="string"))
+    return frame

@@ -6,7 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from dgdata._query import merge_options
-from dgdata.resources._base import JSON, Resource, operation
+from dgdata.resources._base import JSON, Options, Resource, operation
 
 
 class Read(Resource):
@@ -16,7 +16,7 @@ class Read(Resource):
     def analyze(
         self,
         source: str | Mapping[str, Any],
-        options: Mapping[str, Any] | None = None,
+        options: Options = None,
         **kwargs: Any,
     ) -> JSON:
         """Analyse ``{"text": …}``, ``{"url": …}`` or a plain string of text.

@@ -13,7 +13,7 @@ from requests.structures import CaseInsensitiveDict
 
 from dgdata._http import parse_json
 from dgdata._query import merge_options
-from dgdata.resources._base import Resource, operation
+from dgdata.resources._base import Options, Resource, operation
 
 
 @dataclass
@@ -71,7 +71,7 @@ class Speak(Resource):
 
     @operation("POST", "/v1/speak", upload=True)
     def synthesize(
-        self, text: str, options: Mapping[str, Any] | None = None, **kwargs: Any
+        self, text: str, options: Options = None, **kwargs: Any
     ) -> SpeakResult | dict[str, Any]:
         """Speak ``text`` with an Aura voice (``model="aura-2-thalia-en"``, ``encoding``, …).
 
@@ -81,7 +81,7 @@ class Speak(Resource):
 
     @operation("POST", "/v2/speak", upload=True)
     def flux(
-        self, text: str, options: Mapping[str, Any] | None = None, **kwargs: Any
+        self, text: str, options: Options = None, **kwargs: Any
     ) -> SpeakResult | dict[str, Any]:
         """Flux batch synthesis: ``model`` (``flux-<voice>-<language>``) is required."""
         params = merge_options(options, kwargs)

@@ -11,8 +11,14 @@ from collections.abc import Iterable, Iterator, Mapping
 from typing import TYPE_CHECKING, Any
 
 from dgdata._query import merge_options
-from dgdata.resources._base import JSON, Resource, operation
-from dgdata.resources._paging import fetch_all_pages, page_ids, page_items, page_limit, project_ids
+from dgdata.resources._base import JSON, Options, Resource, operation
+from dgdata.resources._paging import (
+    fetch_all_pages,
+    frame_per_project,
+    page_ids,
+    page_items,
+    page_limit,
+)
 
 if TYPE_CHECKING:  # pragma: no cover
     import pandas as pd
@@ -26,20 +32,18 @@ class Usage(Resource):
     """Requests made with a project and what they used (seed names kept)."""
 
     @operation("GET", "/v1/projects/{project_id}/requests")
-    def list_requests(
-        self, project_id: str, options: Mapping[str, Any] | None = None, **filters: Any
-    ) -> JSON:
+    def list_requests(self, project_id: str, options: Options = None, **filters: Any) -> JSON:
         """One page of requests: ``{"page", "limit", "requests": [...]}``, newest first.
 
         Filters: ``start``, ``end``, ``limit``, ``page``, ``accessor``, ``request_id``,
         ``deployment``, ``endpoint``, ``method``, ``status``. Use :meth:`iter_requests` for all.
         """
-        return self._send(self.list_requests, project_id, params=merge_options(options, filters))
+        return self._query(self.list_requests, project_id, options=options, filters=filters)
 
     def iter_requests(
         self,
         project_id: str,
-        options: Mapping[str, Any] | None = None,
+        options: Options = None,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         **filters: Any,
@@ -73,7 +77,7 @@ class Usage(Resource):
     def list_all_requests(
         self,
         project_id: str,
-        options: Mapping[str, Any] | None = None,
+        options: Options = None,
         *,
         page_size: int = DEFAULT_PAGE_SIZE,
         concurrency: int = 8,
@@ -115,22 +119,17 @@ class Usage(Resource):
 
         Example: ``dg.usage.requests_frame(start="2024-06-01").groupby("project_id").usd.sum()``
         """
-        import pandas as pd
-
         from dgdata.frames.usage import usage_requests
 
-        frames = []
-        for pid in project_ids(self._transport, project_id):
-            requests = self.list_all_requests(
-                pid,
-                {"start": start, "end": end, **filters},
-                page_size=page_size,
-                concurrency=concurrency,
+        query = {"start": start, "end": end, **filters}
+
+        def one(pid: str) -> pd.DataFrame:
+            fetched = self.list_all_requests(
+                pid, query, page_size=page_size, concurrency=concurrency
             )
-            frames.append(usage_requests(requests, project_id=pid))
-        if not frames:
-            return usage_requests([])
-        return frames[0] if len(frames) == 1 else pd.concat(frames, ignore_index=True)
+            return usage_requests(fetched, project_id=pid)
+
+        return frame_per_project(self._transport, project_id, one, lambda: usage_requests([]))
 
     def summary_frame(
         self, project_id: str, start: Any = None, end: Any = None, **filters: Any
@@ -160,34 +159,28 @@ class Usage(Resource):
         return self._send(self.get_request, project_id, request_id)
 
     @operation("GET", "/v1/projects/{project_id}/usage")
-    def get_usage(
-        self, project_id: str, options: Mapping[str, Any] | None = None, **filters: Any
-    ) -> JSON:
+    def get_usage(self, project_id: str, options: Options = None, **filters: Any) -> JSON:
         """The usage aggregate: ``{"start", "end", "resolution", "results": [...]}``.
 
         Filters: ``start``, ``end`` (dates), ``accessor``, ``tag``, ``model``, ``method``,
         ``endpoint``, ``deployment``, and feature flags such as ``diarize=True``.
         """
-        return self._send(self.get_usage, project_id, params=merge_options(options, filters))
+        return self._query(self.get_usage, project_id, options=options, filters=filters)
 
     @operation("GET", "/v1/projects/{project_id}/usage/fields")
-    def get_fields(
-        self, project_id: str, options: Mapping[str, Any] | None = None, **filters: Any
-    ) -> JSON:
+    def get_fields(self, project_id: str, options: Options = None, **filters: Any) -> JSON:
         """Tags, models, processing methods and features used: ``{"tags", "models", …}``."""
-        return self._send(self.get_fields, project_id, params=merge_options(options, filters))
+        return self._query(self.get_fields, project_id, options=options, filters=filters)
 
     @operation("GET", "/v1/projects/{project_id}/usage/breakdown")
-    def get_breakdown(
-        self, project_id: str, options: Mapping[str, Any] | None = None, **filters: Any
-    ) -> JSON:
+    def get_breakdown(self, project_id: str, options: Options = None, **filters: Any) -> JSON:
         """Usage grouped by ``grouping`` (accessor, endpoint, feature_set, models, method, tags,
         deployment): ``{"start", "end", "resolution", "results": [...]}``."""
-        return self._send(self.get_breakdown, project_id, params=merge_options(options, filters))
+        return self._query(self.get_breakdown, project_id, options=options, filters=filters)
 
 
 def _paging_params(
-    options: Mapping[str, Any] | None, filters: Mapping[str, Any], page_size: int
+    options: Options, filters: Mapping[str, Any], page_size: int
 ) -> tuple[dict[str, Any], int]:
     """The query of every page (``limit`` set, ``page`` removed) and the first page number."""
     if page_size < 1:

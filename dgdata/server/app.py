@@ -1,34 +1,29 @@
 """The Starlette application of ``dgdata serve``: REST and WebSocket on one port.
 
-:func:`create_app` assembles the routes of :mod:`dgdata.server.routes`, the Deepgram error
-responses, the ``dg-request-id`` header, failure injection and the control endpoints under
-``/_dgdata`` (loopback callers only): ``GET/POST/DELETE /_dgdata/faults``, ``POST /_dgdata/reset``
-and ``GET /_dgdata/health``.
+:func:`create_app` assembles the routes of :mod:`dgdata.server.routes` (the control endpoints
+under ``/_dgdata`` among them), the Deepgram error responses, the ``dg-request-id`` header and
+failure injection.
 """
 
 from __future__ import annotations
 
 import asyncio
-import importlib
 import logging
 
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
-from starlette.routing import BaseRoute, Route
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dgdata.server.backend.store import Store, new_id
 from dgdata.server.errors import ApiError
-from dgdata.server.routes import ROUTE_MODULES
-from dgdata.server.state import ServerSettings, ServerState, json_body, server_state
+from dgdata.server.routes import ROUTES
+from dgdata.server.state import ServerSettings, ServerState
 
 __all__ = ["create_app"]
 
-log = logging.getLogger("dgdata.server")
-
-_LOOPBACK = {"127.0.0.1", "::1", "localhost", "testclient"}
+log = logging.getLogger(__name__)
 
 
 def _error_response(request_id: str, error: ApiError) -> JSONResponse:
@@ -148,49 +143,6 @@ async def _drop(scope: Scope, send: Send, how: str) -> None:
     raise ConnectionAbortedError("injected connection drop")  # no transport: make the server cut it
 
 
-def _loopback_only(request: Request) -> None:
-    host = request.client.host if request.client else ""
-    if host not in _LOOPBACK:
-        raise ApiError(403, "FORBIDDEN", "The /_dgdata control endpoints answer loopback only.")
-
-
-async def _faults(request: Request) -> Response:
-    _loopback_only(request)
-    state = server_state(request)
-    if request.method == "POST":
-        body = await json_body(request)
-        try:
-            fault = state.faults.add(body)
-        except (TypeError, ValueError) as exc:
-            raise ApiError(400, "Bad Request", str(exc)) from None
-        return JSONResponse(fault.as_json(), status_code=201)
-    if request.method == "DELETE":
-        state.faults.clear()
-    return JSONResponse({"faults": state.faults.list()})
-
-
-async def _reset(request: Request) -> Response:
-    _loopback_only(request)
-    server_state(request).reset()
-    return JSONResponse({"message": "State reset; faults cleared."})
-
-
-async def _health(request: Request) -> Response:
-    return JSONResponse({"status": "ok"})
-
-
-def _routes() -> list[BaseRoute]:
-    routes: list[BaseRoute] = [
-        Route("/_dgdata/faults", _faults, methods=["GET", "POST", "DELETE"]),
-        Route("/_dgdata/reset", _reset, methods=["POST"]),
-        Route("/_dgdata/health", _health, methods=["GET"]),
-    ]
-    for name in ROUTE_MODULES:
-        module = importlib.import_module(f"dgdata.server.routes.{name}")
-        routes.extend(module.ROUTES)
-    return routes
-
-
 def create_app(store: Store | None = None, settings: ServerSettings | None = None) -> Starlette:
     """The server's ASGI app over ``store`` (in memory by default)."""
     state = ServerState(store or Store(), settings or ServerSettings())
@@ -200,7 +152,7 @@ def create_app(store: Store | None = None, settings: ServerSettings | None = Non
         state.seeders.append(seed_demo)
     state.seed()
     app = _App(
-        routes=_routes(),
+        routes=ROUTES,
         exception_handlers={
             ApiError: _api_error,
             HTTPException: _http_error,

@@ -165,7 +165,8 @@ class LocalServer:
             return json.loads(response.read())
 
     def inject(self, **fault: Any) -> dict[str, Any]:
-        """Add a fault (see :mod:`dgdata.server.backend.faults`): ``inject(status=429, retry_after=1)``."""
+        """Add a fault (see :mod:`dgdata.server.backend.faults`):
+        ``inject(status=429, retry_after=1)``."""
         result: dict[str, Any] = self._control("POST", "/_dgdata/faults", fault)
         return result
 

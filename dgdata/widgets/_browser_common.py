@@ -202,6 +202,25 @@ class ProjectTab(w.VBox):
         super().__init__([self.message, *children])
         self.add_class(f"dgdata-{prefix}-tab")
 
+    def rows_table(
+        self,
+        frame: pd.DataFrame,
+        noun: str,
+        empty: str,
+        columns: Mapping[str, str] | None = None,
+        *,
+        css_name: str | None = None,
+    ) -> str:
+        """:func:`frame_table` of this tab's rows, CSS class ``dgdata-<css_name or noun>-rows``."""
+        return frame_table(
+            frame,
+            max_rows=self.max_rows,
+            css_class=f"dgdata-{css_name or noun}-rows",
+            columns=columns,
+            noun=noun,
+            empty=empty,
+        )
+
     def set_project(self, project_id: str | None) -> None:
         """Switch to ``project_id``; the data is reloaded when the tab is next shown."""
         self.forget()

@@ -20,7 +20,6 @@ from dgdata.widgets._browser_common import (
     ProjectTab,
     attempt,
     classed,
-    frame_table,
     make_button,
     set_visible,
 )
@@ -153,14 +152,7 @@ class KeysTab(ProjectTab):
     # ------------------------------------------------------------------ data
     def _reload(self, project_id: str) -> None:
         frame = _with_status(self._dg.keys.frame(project_id))
-        self.table.value = frame_table(
-            frame,
-            max_rows=self.max_rows,
-            css_class="dgdata-keys-rows",
-            columns=_COLUMNS,
-            noun="keys",
-            empty="This project has no API keys.",
-        )
+        self.table.value = self.rows_table(frame, "keys", "This project has no API keys.", _COLUMNS)
         self.selected.options = [
             (f"{comment} ({key_id[:8]})", key_id)
             for key_id, comment in zip(frame["api_key_id"], frame["api_key_comment"], strict=True)

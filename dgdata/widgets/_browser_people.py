@@ -7,7 +7,7 @@ from typing import TYPE_CHECKING
 import ipywidgets as w
 
 from dgdata.frames.account import invitations as invitations_frame
-from dgdata.widgets._browser_common import ConfirmRow, ProjectTab, attempt, frame_table, make_button
+from dgdata.widgets._browser_common import ConfirmRow, ProjectTab, attempt, make_button
 
 if TYPE_CHECKING:  # pragma: no cover
     from dgdata.client import Deepgram
@@ -63,13 +63,8 @@ class MembersTab(ProjectTab):
 
     def _reload(self, project_id: str) -> None:
         frame = self._dg.members.frame(project_id)
-        self.table.value = frame_table(
-            frame,
-            max_rows=self.max_rows,
-            css_class="dgdata-members-rows",
-            columns=_MEMBER_COLUMNS,
-            noun="members",
-            empty="This project has no members.",
+        self.table.value = self.rows_table(
+            frame, "members", "This project has no members.", _MEMBER_COLUMNS
         )
         self._scopes = {
             str(member_id): str(scope)
@@ -172,13 +167,7 @@ class InvitationsTab(ProjectTab):
 
     def _reload(self, project_id: str) -> None:
         frame = invitations_frame(self._dg.invitations.list_invitations(project_id))
-        self.table.value = frame_table(
-            frame,
-            max_rows=self.max_rows,
-            css_class="dgdata-invitations-rows",
-            noun="invitations",
-            empty="No pending invitations.",
-        )
+        self.table.value = self.rows_table(frame, "invitations", "No pending invitations.")
         self.selected.options = [
             (f"{email} ({scope})", email)
             for email, scope in zip(frame["email"], frame["scope"], strict=True)

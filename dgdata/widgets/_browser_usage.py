@@ -18,7 +18,7 @@ import pandas as pd
 from matplotlib.figure import Figure
 
 from dgdata import plots
-from dgdata.widgets._browser_common import ProjectTab, frame_table, make_button
+from dgdata.widgets._browser_common import ProjectTab, make_button
 
 if TYPE_CHECKING:  # pragma: no cover
     from dgdata.client import Deepgram
@@ -122,13 +122,8 @@ class UsageTab(ProjectTab):
         span = (end - start).days if start is not None and end is not None else len(summary)
         self.chart.value = usage_chart(summary, requests, freq="D" if span <= 62 else "W")
         self.totals.value = _totals(summary, requests)
-        self.requests_table.value = frame_table(
-            requests,
-            max_rows=self.max_rows,
-            css_class="dgdata-usage-rows",
-            columns=_REQUEST_COLUMNS,
-            noun="requests",
-            empty="No requests in this period.",
+        self.requests_table.value = self.rows_table(
+            requests, "requests", "No requests in this period.", _REQUEST_COLUMNS, css_name="usage"
         )
         self.requests = requests
 
@@ -159,11 +154,6 @@ class BalancesTab(ProjectTab):
             )
             or "none"
         )
-        self.table.value = frame_table(
-            frame,
-            max_rows=self.max_rows,
-            css_class="dgdata-balances-rows",
-            columns=_BALANCE_COLUMNS,
-            noun="balances",
-            empty="This project has no balances.",
+        self.table.value = self.rows_table(
+            frame, "balances", "This project has no balances.", _BALANCE_COLUMNS
         )

@@ -19,8 +19,9 @@ from pandas.testing import assert_frame_equal
 
 from dgdata import Deepgram
 from dgdata.batch import writers as _batch_writers
-from dgdata.batch.runs import COLUMNS, BatchResult, transcribe_folder
+from dgdata.batch.runs import TRANSCRIPTS_SCHEMA, BatchResult, transcribe_folder
 from dgdata.frames import SCHEMAS
+from dgdata.frames._schema import Schema
 
 REAL = Path(__file__).resolve().parents[1] / "data" / "real"
 SPACEWALK = REAL / "python-captions" / "dg_utterances.json"  # utterances, 62 words
@@ -60,12 +61,17 @@ def row(path: Path, response: dict[str, Any] | None = None, error: str | None = 
     }
 
 
+def dtype_names(schema: Schema) -> dict[str, str]:
+    """The declared dtypes of a schema's columns, by name, as pandas spells them."""
+    return {column: str(dtype) for column, dtype in schema.dtypes().items()}
+
+
 def batch(
     files: dict[Path, dict[str, Any] | None], root: Path | None, *, error: str = "empty"
 ) -> BatchResult:
     """A BatchResult of ``files`` (``None`` for a failed one), in this order."""
     rows = [row(path, response, None if response else error) for path, response in files.items()]
-    frame = pd.DataFrame(rows, columns=list(COLUMNS)).astype(COLUMNS)
+    frame = TRANSCRIPTS_SCHEMA.from_records(rows)
     responses = {str(path): response for path, response in files.items() if response}
     return BatchResult(frame, responses, root)
 
@@ -114,7 +120,7 @@ def test_parquet_tables_read_back_with_the_same_values_and_dtypes(
     transcripts = pd.read_parquet(out / "transcripts")
     dtypes = transcripts.dtypes.astype(str)
     assert (dtypes["duration"], dtypes["channels"], dtypes["cached"]) == (
-        "Float64",
+        "float64",  # the float kind of every frame (nullable Float64 before the one schema)
         "Int64",
         "boolean",
     )
@@ -122,6 +128,7 @@ def test_parquet_tables_read_back_with_the_same_values_and_dtypes(
     assert transcripts["error"].notna().sum() == 1
     words = pd.read_parquet(out / "words")
     assert len(words) == 62 + 28 + 52
+    assert result.root is not None
     assert set(pd.read_parquet(out / "utterances")["source"]) == {
         str(result.root / "spacewalk.wav"),
         str(result.root / "day2" / "bueller.wav"),
@@ -196,7 +203,7 @@ def test_parquet_of_a_batch_where_every_file_failed_reads_with_its_schema(
     for name in ("words", "utterances"):
         back = pd.read_parquet(out / name)
         assert len(back) == 0
-        expected = {"source": "string", **SCHEMAS[name].dtypes, "folder": "category"}
+        expected = {"source": "string", **dtype_names(SCHEMAS[name]), "folder": "category"}
         assert back.dtypes.astype(str).to_dict() == expected
     assert list(pd.read_parquet(out / "transcripts")["error"]) == ["empty", "empty"]
 
@@ -205,7 +212,8 @@ def test_parquet_of_a_batch_without_files_reads_with_its_schema(tmp_path: Path) 
     nothing = batch({}, None)
     out = nothing.to_parquet(tmp_path / "out")
     back = pd.read_parquet(out / "transcripts")
-    assert len(back) == 0 and back.dtypes.astype(str).to_dict() == COLUMNS
+    assert len(back) == 0
+    assert back.dtypes.astype(str).to_dict() == dtype_names(TRANSCRIPTS_SCHEMA)
     assert len(pd.read_parquet(out / "words")) == 0
 
 
@@ -248,7 +256,7 @@ def test_csv_of_each_table_and_unknown_tables(result: BatchResult, tmp_path: Pat
     path = tmp_path / "new" / "deeper" / "transcripts.csv"
     assert result.to_csv(path) == path
     back = pd.read_csv(path, encoding="utf-8")
-    assert list(back.columns) == list(COLUMNS)
+    assert list(back.columns) == TRANSCRIPTS_SCHEMA.names
     assert list(back["path"]) == list(result.transcripts["path"])
     assert back["text"].iloc[0].startswith("Yeah. As as much as")
     assert back["error"].isna().tolist() == [True, True, True, False]
@@ -273,7 +281,7 @@ def test_jsonl_has_a_line_per_file_with_nulls_numbers_and_responses(
     lines = [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines()]
     assert [line["path"] for line in lines] == list(result.transcripts["path"])
     good, failed = lines[0], lines[3]
-    assert list(good) == [*COLUMNS, "response"]
+    assert list(good) == [*TRANSCRIPTS_SCHEMA.names, "response"]
     assert isinstance(good["duration"], float) and isinstance(good["words"], int)
     assert good["cached"] is False and good["status"] is None
     assert good["response"] == load(SPACEWALK)

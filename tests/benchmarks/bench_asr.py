@@ -1,12 +1,12 @@
 """Benchmark of the offline recogniser: word error rate and real-time factor on one core.
 
-Run from the repository root (needs ``flite``)::
+Run from the repository root::
 
     python tests/benchmarks/bench_asr.py [--conditions clean,telephone,quiet,noisy]
 
-It speaks the 20 ``CORPUS`` sentences and the 10 ``HELD_OUT`` ones of
-``tests/server/audio_corpus.py`` with ``flite -voice rms``, then recognises every clip under
-four conditions:
+It takes the 20 ``CORPUS`` sentences and the 10 ``HELD_OUT`` ones of
+``tests/server/audio_corpus.py`` as ``flite -voice rms`` spoke them (``tests/data/speech/``),
+then recognises every clip under four conditions:
 
 - ``clean``: the 16 kHz synthesis as is;
 - ``telephone``: resampled to 8 kHz, mu-law encoded (by libsndfile) and decoded back to 16 kHz
@@ -20,10 +20,10 @@ Two recognisers are compared, in the same run, on the same clips:
 
 - baseline: pocketsphinx 5 with its default settings (``Decoder(samprate=16000)``, one
   utterance per clip, feature state reset per clip);
-- dgdata: ``dgdata.server.asr.engine.recognize`` (tuned ``DECODER_OPTIONS``, gain normalisation, pause
-  splitting), plus ``StreamingRecognizer`` fed 100 ms chunks of the clean sentences joined by
-  one-second pauses, interim results on (WER of its finals; its CPU includes the interim
-  decoder's, so it is higher than ``recognize``'s).
+- dgdata: ``dgdata.server.asr.engine.recognize`` (tuned ``DECODER_OPTIONS``, gain
+  normalisation, pause splitting), plus ``StreamingRecognizer`` fed 100 ms chunks of the clean
+  sentences joined by one-second pauses, interim results on (WER of its finals; its CPU
+  includes the interim decoder's, so it is higher than ``recognize``'s).
 
 ``--options '{"topn": 4}'`` runs dgdata with other decoder settings, to try a change.
 

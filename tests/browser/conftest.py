@@ -16,14 +16,15 @@ Per test: ``page`` (a fresh browser context with the microphone allowed for the 
 server serves). When a test fails, a screenshot of the page, the browser console and the
 end of JupyterLab's log are added to its report.
 
-Chromium is a test dependency like flite: when it is missing the tests fail (``apt-get install
-chromium``), they do not skip. Environment switches, for debugging (tests/README.md):
+Every test here is marked ``needs_chromium``: where Chromium is missing it is skipped, naming
+``apt-get install chromium`` (and fails instead in CI, see ``tests/requirements_plugin.py``).
+Environment switches, for debugging (tests/README.md):
 
 - ``DGDATA_SCREENSHOTS=DIR``: also copy each widget's screenshot there;
 - ``DGDATA_BROWSER_HEADFUL=1``: show the browser window (needs a display, e.g. ``xvfb-run``);
 - ``DGDATA_BROWSER_SLOWMO=MS``: wait that long after each Playwright action;
 - ``DGDATA_BROWSER_TRACE=DIR``: save a Playwright trace per test there;
-- ``DGDATA_CHROMIUM=PATH``: another Chromium binary than ``/usr/bin/chromium``.
+- ``DGDATA_CHROMIUM=PATH``: another Chromium binary than ``chromium`` on PATH.
 """
 
 from __future__ import annotations
@@ -44,10 +45,10 @@ from dgdata.server.runner import LocalServer
 from tests.browser.jupyter import JupyterLab
 from tests.browser.notebook import Notebook, Notebook7
 from tests.browser.speech import Speech, make_speech
+from tests.requirements_plugin import TOOLS
 
 NOTEBOOKS = Path(__file__).resolve().parent / "notebooks"
 SAMPLES = Path(__file__).resolve().parents[2] / "dgdata" / "data" / "samples"
-CHROMIUM = Path(os.environ.get("DGDATA_CHROMIUM", "/usr/bin/chromium"))
 
 #: Chromium as root on a closed network: no sandbox (root), no GPU, and none of the background
 #: connections (updates, sync, QUIC) that this machine's network refuses, many at a time.
@@ -132,14 +133,11 @@ def jupyter_lab(browser_tmp: Path, deepgram_server: LocalServer) -> Iterator[Jup
 
 
 def chromium_executable() -> str:
-    """Debian's Chromium; a failure (not a skip) naming the package when it is missing."""
-    if not CHROMIUM.is_file() or not os.access(CHROMIUM, os.X_OK):
-        pytest.fail(
-            f"the browser tests need Chromium at {CHROMIUM}: apt-get install chromium "
-            "(.ci/run installs it; never `playwright install`)",
-            pytrace=False,
-        )
-    return str(CHROMIUM)
+    """Debian's Chromium (never `playwright install`): a test that launches it is marked
+    ``needs_chromium``, so the plugin has skipped it already where Chromium is missing."""
+    found = TOOLS["needs_chromium"].find()
+    assert found is not None, "a test that launches Chromium is marked needs_chromium"
+    return found
 
 
 @pytest.fixture(scope="package")

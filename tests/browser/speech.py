@@ -2,10 +2,11 @@
 
 Chromium's fake capture device (``--use-file-for-fake-audio-capture=<wav>%noloop``) plays a
 16-bit PCM WAV file once, from the moment a page opens the microphone; flite's ``rms`` voice (the
-one the local recogniser does best on) speaks at 16 kHz, which Chromium resamples to its own
-capture rate like any other file. One second of silence comes first (the widget has started
-listening by then), a pause between sentences lets the recogniser end each utterance, and two
-seconds of silence at the end flush the last words before the test presses Stop.
+one the local recogniser does best on) spoke the sentences at 16 kHz (pre-rendered, in
+``tests/data/speech/``), which Chromium resamples to its own capture rate like any other file.
+One second of silence comes first (the widget has started listening by then), a pause between
+sentences lets the recogniser end each utterance, and two seconds of silence at the end flush the
+last words before the test presses Stop.
 """
 
 from __future__ import annotations
@@ -19,7 +20,7 @@ from pathlib import Path
 import numpy as np
 from playwright.sync_api import Locator
 
-from tests.server.audio_corpus import read_wav, synthesize_one, write_wav
+from tests.server.audio_corpus import read_wav, recorded, write_wav
 
 RATE = 16000
 #: What the fake microphone says (from tests/server/audio_corpus.CORPUS).
@@ -53,7 +54,7 @@ class Speech:
 
 
 def make_speech(folder: Path, sentences: tuple[str, ...] = SENTENCES) -> Speech:
-    """Speak ``sentences`` with flite into ``folder/speech.wav`` (16 kHz mono 16-bit PCM)."""
+    """Join the ``sentences``' recordings into ``folder/speech.wav`` (16 kHz mono 16-bit PCM)."""
     folder.mkdir(parents=True, exist_ok=True)
 
     def silence(seconds: float) -> np.ndarray:
@@ -61,10 +62,10 @@ def make_speech(folder: Path, sentences: tuple[str, ...] = SENTENCES) -> Speech:
 
     pieces = [silence(LEADING_SILENCE)]
     for n, sentence in enumerate(sentences):
-        clip = synthesize_one(sentence, folder / f"sentence-{n}.wav")
+        clip = recorded(sentence)
         with wave.open(str(clip.path), "rb") as wav:
             if wav.getframerate() != RATE:
-                raise RuntimeError(f"flite spoke at {wav.getframerate()} Hz, expected {RATE}")
+                raise RuntimeError(f"{clip.path.name} is {wav.getframerate()} Hz, not {RATE}")
         if n:
             pieces.append(silence(PAUSE))
         pieces.append(read_wav(clip.path))

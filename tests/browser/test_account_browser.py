@@ -16,7 +16,7 @@ from dgdata import Deepgram, errors
 from dgdata.server.runner import LocalServer
 from tests.browser.notebook import Notebook
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.needs_chromium]
 
 COMMENT = "created in the browser test"
 

@@ -21,6 +21,7 @@ from tests.browser.notebook import Notebook
 pytestmark = pytest.mark.timeout(120)
 
 
+@pytest.mark.needs_chromium
 def test_widgets_render_and_clicks_reach_the_kernel(
     open_notebook: Callable[[str], Notebook], api: Deepgram
 ) -> None:

@@ -19,7 +19,7 @@ from tests.browser.notebook import Notebook
 from tests.browser.speech import MAX_WER, Speech, wait_until_played
 from tests.server.audio_corpus import normalize, wer
 
-pytestmark = pytest.mark.timeout(150)
+pytestmark = [pytest.mark.timeout(150), pytest.mark.needs_chromium]
 
 # Remembers every interim text the page showed (interims are replaced as results arrive).
 _WATCH_INTERIMS = """(root) => {

@@ -21,7 +21,7 @@ from tests.browser.notebook import Notebook7
 from tests.browser.speech import MAX_WER, Speech, wait_until_played
 from tests.server.audio_corpus import normalize, wer
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.needs_chromium]
 
 
 def test_microphone_transcribes_in_notebook7(

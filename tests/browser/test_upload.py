@@ -16,7 +16,7 @@ from tests.browser.conftest import SAMPLES
 from tests.browser.notebook import Notebook
 from tests.server.audio_corpus import normalize
 
-pytestmark = pytest.mark.timeout(120)
+pytestmark = [pytest.mark.timeout(120), pytest.mark.needs_chromium]
 
 
 def test_upload_files_and_see_their_transcripts(

@@ -1,4 +1,4 @@
-"""Fixtures for the command-line tests: one local server with the demo account per module.
+"""Fixtures for the command-line tests, on the demo server of ``tests/conftest.py``.
 
 The commands read ``DEEPGRAM_API_KEY`` / ``DEEPGRAM_API_URL`` like any user's shell would;
 ``api_env`` sets them (the autouse fixture of ``tests/conftest.py`` clears them otherwise).
@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import shutil
 import socket
-from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -22,13 +21,6 @@ SAMPLE_TEXTS = {
     "callback.wav": "please call me back tonight",
     "students.wav": "there are twenty five students",
 }
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[LocalServer]:
-    """A local server with the demo account (3 projects, 90 days of usage)."""
-    with LocalServer(demo=True, decoders=2) as server:
-        yield server
 
 
 @pytest.fixture

@@ -7,6 +7,7 @@ kernel it starts from ``/proc`` (Linux), then stop it the ways a user would.
 
 from __future__ import annotations
 
+import functools
 import importlib.util
 import os
 import signal
@@ -64,6 +65,10 @@ def _alive(pid: int) -> bool:
         return _stat(pid)[0] != "Z"
     except (OSError, IndexError):
         return False
+
+
+def _ended(pid: int) -> bool:
+    return not _alive(pid)
 
 
 def _children(pid: int) -> list[int]:
@@ -174,7 +179,7 @@ def test_lab_wires_jupyter_and_its_kernels_to_the_local_server_and_stops_both(
     assert lab.process.wait(timeout=30) == 0, lab.output()
     assert "stopped JupyterLab and the local server" in lab.output()
     for pid in (jupyter, kernel):
-        _wait_for(lambda pid=pid: not _alive(pid), 10, f"process {pid} to end")
+        _wait_for(functools.partial(_ended, pid), 10, f"process {pid} to end")
     with pytest.raises(requests.ConnectionError):
         requests.get(f"{url}/v1/projects", timeout=2)
     with pytest.raises(requests.ConnectionError):

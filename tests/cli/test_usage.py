@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import argparse
 import json
 import re
 from pathlib import Path
@@ -12,7 +13,7 @@ import pytest
 
 from dgdata import Deepgram
 from dgdata.cli import main
-from dgdata.cli import transcribe as _cli_transcribe
+from dgdata.cli import usage as _cli_usage
 from dgdata.resources.usage import Usage
 from dgdata.server.runner import LocalServer
 from tests.cli.conftest import one_line_error
@@ -118,11 +119,11 @@ def test_a_timeout_is_exit_1_in_one_line(
     api_env: LocalServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:  # fmt: skip
-    def impatient(args: object) -> Deepgram:
+    def impatient(args: argparse.Namespace) -> Deepgram:
         return real_client(args).with_options(timeout=0.3, max_retries=0)
 
-    real_client = _cli_transcribe.client
-    monkeypatch.setattr(_cli_transcribe, "client", impatient)
+    real_client = _cli_usage.client
+    monkeypatch.setattr(_cli_usage, "client", impatient)
     api_env.inject(path="/v1/projects", latency_ms=2000, times=None)
     try:
         assert main(["usage", "all", "--out", str(tmp_path / "r.csv")]) == 1

@@ -11,7 +11,6 @@ from typing import Any
 from urllib.parse import parse_qsl, urlsplit
 
 import pytest
-import requests
 import responses
 
 from dgdata import Deepgram
@@ -43,7 +42,7 @@ def sleeps(monkeypatch: pytest.MonkeyPatch) -> list[float]:
     return waited
 
 
-# --- Request-pinning helpers for the per-group tests (test_<group>.py) ------------------------
+# --- Request-pinning helpers (test_operations.py and the group-specific test_<group>.py) -------
 
 DOCS_EXAMPLES = Path(__file__).resolve().parents[1] / "data/docs-examples/wiremock-mappings.json"
 
@@ -91,7 +90,7 @@ def sent(mocked: responses.RequestsMock) -> Callable[[], list[SentRequest]]:
 
     def requests_sent() -> list[SentRequest]:
         return [
-            SentRequest(req.method, req.url, req.headers, req.body)
+            SentRequest(str(req.method), str(req.url), req.headers, req.body)
             for req in (call.request for call in mocked.calls)
         ]
 
@@ -128,29 +127,3 @@ def answer(
         return body
 
     return register
-
-
-@pytest.fixture(scope="session")
-def exercised_calls() -> set[tuple[str, str, str]]:
-    """``(test module, method, raw path)`` of every mocked call that got a registered answer.
-
-    Filled over the whole session; test_zz_coverage.py checks all 50 operations are in it.
-    """
-    return set()
-
-
-@pytest.fixture(autouse=True)
-def _record_exercised_calls(
-    request: pytest.FixtureRequest, exercised_calls: set[tuple[str, str, str]]
-) -> Iterator[None]:
-    """After a test that uses ``mocked``, remember which endpoints it called successfully."""
-    if "mocked" not in request.fixturenames:
-        yield
-        return
-    mock: responses.RequestsMock = request.getfixturevalue("mocked")
-    yield  # torn down before ``mocked``, so its calls are still there
-    test_module = getattr(request.node, "module", None)
-    module = test_module.__name__.rsplit(".", 1)[-1] if test_module is not None else ""
-    for call in mock.calls:
-        if isinstance(call.response, requests.Response):  # matched a registered answer
-            exercised_calls.add((module, call.request.method, urlsplit(call.request.url).path))

@@ -41,7 +41,7 @@ def test_async_methods_keep_name_and_docs() -> None:
 
 
 def test_calls_do_not_block_the_event_loop(mocked: responses.RequestsMock) -> None:
-    def slow(_request):  # type: ignore[no-untyped-def]
+    def slow(_request: object) -> tuple[int, dict[str, str], str]:
         time.sleep(0.3)
         return (200, {}, '{"projects": []}')
 
@@ -127,3 +127,29 @@ def test_async_context_manager_closes(monkeypatch: pytest.MonkeyPatch) -> None:
     asyncio.run(main())
     assert len(closed) == 1
     assert closed[0] != threading.main_thread().name  # closed off the loop thread
+
+
+def test_constructor_takes_the_sync_clients_arguments() -> None:
+    """The same parameters, kinds, defaults and annotations as ``dgdata.Deepgram``."""
+    import inspect
+
+    import dgdata
+
+    def described(cls: type) -> list[tuple[str, object, object, object]]:
+        parameters = inspect.signature(cls).parameters.values()
+        return [(p.name, p.kind, p.default, p.annotation) for p in parameters]
+
+    assert described(aio.Deepgram) == described(dgdata.Deepgram)
+    assert [name for name, *_ in described(aio.Deepgram)][-1] == "session"
+    assert aio.Deepgram.__init__.__doc__ == dgdata.Deepgram.__init__.__doc__
+
+
+def test_constructor_passes_every_argument_to_the_sync_client() -> None:
+    import requests
+
+    session = requests.Session()
+    dg = aio.Deepgram(api_key=KEY, api_url="http://127.0.0.1:9", max_retries=0, session=session)
+    assert dg.sync.session is session
+    assert dg.sync.config.max_retries == 0 and dg.api_url == "http://127.0.0.1:9"
+    with pytest.raises(TypeError, match="nope"):
+        aio.Deepgram(KEY, nope=1)  # type: ignore[call-arg]

@@ -1,8 +1,11 @@
-"""Transcription: the exact request of POST /v1/listen for every kind of audio source."""
+"""Transcription: how each kind of audio source travels in ``POST /v1/listen``.
+
+The request of a URL source (options in the query, as a dict or keywords) is checked with all
+the other operations in ``test_operations.py``.
+"""
 
 from __future__ import annotations
 
-import importlib.util
 import io
 import wave
 from collections.abc import Callable, Iterator
@@ -13,7 +16,7 @@ import pytest
 import requests
 import responses
 
-from dgdata import Deepgram
+from dgdata import Deepgram, Transcript
 from tests.client.conftest import API, SentRequest
 
 LISTEN = f"{API}/v1/listen"
@@ -97,124 +100,81 @@ def listen_answers(mocked: responses.RequestsMock) -> Callable[[dict[str, Any]],
 
 
 def assert_is_transcript(result: Any, body: dict[str, Any]) -> None:
-    """The parsed answer; a ``dgdata.Transcript`` once that module exists."""
+    """The parsed answer, as a ``dgdata.Transcript`` (a dict)."""
+    assert isinstance(result, Transcript)
     assert isinstance(result, dict)
     assert result == body
-    if importlib.util.find_spec("dgdata.transcript") is not None:
-        from dgdata import Transcript
-
-        assert isinstance(result, Transcript)
-
-
-# --- URL sources -------------------------------------------------------------------------------
-
-
-@pytest.mark.parametrize("method_name", ["prerecorded", "sync_prerecorded"])
-def test_listen_url_source_posts_json_with_options_in_the_query(
-    dg: Deepgram,
-    answer: Callable[..., Any],
-    sent: Callable[[], list[SentRequest]],
-    method_name: str,
-) -> None:
-    example = answer("POST", "/v1/listen")
-
-    result = getattr(dg.transcription, method_name)(
-        {"url": AUDIO_URL},
-        model="nova-3",
-        smart_format=True,
-        keywords=["first:5", "second"],
-        diarize=True,
-        tag=["a", "b"],
-    )
-
-    (request,) = sent()
-    assert (request.method, request.path) == ("POST", "/v1/listen")
-    assert request.query == (
-        "model=nova-3&smart_format=true&keywords=first%3A5&keywords=second&diarize=true&tag=a&tag=b"
-    )
-    assert request.json == {"url": AUDIO_URL}
-    request.assert_client_headers(content_type="application/json")
-    assert_is_transcript(result, example)
-
-
-def test_listen_options_as_dict_or_keywords_send_the_same_request(
-    dg: Deepgram,
-    listen_answers: Callable[..., None],
-    sent: Callable[[], list[SentRequest]],
-) -> None:
-    for _ in range(3):
-        listen_answers()
-    options = {
-        "model": "nova-3",
-        "punctuate": False,
-        "utt_split": 0.8,
-        "search": "x y",
-        "redact": ["pci", "ssn"],
-        "language": None,
-    }
-
-    dg.transcription.prerecorded({"url": AUDIO_URL}, options)
-    dg.transcription.prerecorded({"url": AUDIO_URL}, **options)
-    dg.transcription.prerecorded({"url": AUDIO_URL}, {**options, "model": "nova-2"}, model="nova-3")
-
-    by_dict, by_keywords, mixed = sent()
-    assert by_dict.url == by_keywords.url == mixed.url
-    assert by_dict.body == by_keywords.body == mixed.body
-    assert (
-        by_dict.query
-        == "model=nova-3&punctuate=false&utt_split=0.8&search=x+y&redact=pci&redact=ssn"
-    )
-
-
-def test_listen_callback_returns_the_accepted_request_id(
-    dg: Deepgram, listen_answers: Callable[..., None], sent: Callable[[], list[SentRequest]]
-) -> None:
-    listen_answers(ACCEPTED)
-
-    result = dg.transcription.prerecorded(
-        {"url": AUDIO_URL}, model="nova-3", callback="https://example.com/cb"
-    )
-
-    (request,) = sent()
-    assert request.query == "model=nova-3&callback=https%3A%2F%2Fexample.com%2Fcb"
-    assert result == ACCEPTED
-    assert type(result) is dict
 
 
 # --- audio in the request body -----------------------------------------------------------------
 
 
-def test_listen_bytes_are_sent_raw_with_the_sniffed_wav_content_type(
+def _file(directory: Path, name: str, content: bytes) -> Path:
+    path = directory / name
+    path.write_bytes(content)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("make_source", "options", "content_type"),
+    [
+        pytest.param(lambda tmp, wav: wav, {}, "audio/wav", id="bytes-sniffed"),
+        pytest.param(lambda tmp, wav: bytearray(wav), {}, "audio/wav", id="bytearray"),
+        pytest.param(lambda tmp, wav: memoryview(wav), {}, "audio/wav", id="memoryview"),
+        pytest.param(lambda tmp, wav: io.BytesIO(wav), {}, "audio/wav", id="in-memory-file"),
+        pytest.param(lambda tmp, wav: _file(tmp, "call.wav", wav), {}, "audio/wav", id="path"),
+        pytest.param(
+            lambda tmp, wav: str(_file(tmp, "call.wav", wav)), {}, "audio/wav", id="str-path"
+        ),
+        pytest.param(lambda tmp, wav: _file(tmp, "call.mp3", wav), {}, "audio/mpeg", id="ext"),
+        pytest.param(lambda tmp, wav: _file(tmp, "call.FLAC", wav), {}, "audio/flac", id="EXT"),
+        pytest.param(
+            lambda tmp, wav: _file(tmp, "call.recording", wav), {}, "audio/wav", id="unknown-ext"
+        ),
+        pytest.param(
+            lambda tmp, wav: {"buffer": wav, "mimetype": "audio/x-custom"},
+            {},
+            "audio/x-custom",
+            id="seed-buffer-bytes",
+        ),
+        pytest.param(
+            lambda tmp, wav: {"buffer": io.BytesIO(wav), "mimetype": "audio/x-custom"},
+            {},
+            "audio/x-custom",
+            id="seed-buffer-file",
+        ),
+        pytest.param(
+            lambda tmp, wav: wav,
+            {"mimetype": "audio/x-custom"},
+            "audio/x-custom",
+            id="mimetype-option",
+        ),
+    ],
+)
+def test_listen_audio_is_sent_raw_with_its_content_type(
     dg: Deepgram,
     listen_answers: Callable[..., None],
     sent: Callable[[], list[SentRequest]],
+    tmp_path: Path,
     wav_bytes: bytes,
+    make_source: Callable[[Path, bytes], Any],
+    options: dict[str, Any],
+    content_type: str,
 ) -> None:
+    # The content type comes from a mimetype given, else the file's extension, else the bytes;
+    # `mimetype` itself stays out of the query.
     listen_answers()
 
-    result = dg.transcription.prerecorded(wav_bytes, model="nova-3")
+    result = dg.transcription.prerecorded(
+        make_source(tmp_path, wav_bytes), model="nova-3", **options
+    )
 
     (request,) = sent()
     assert (request.method, request.path, request.query) == ("POST", "/v1/listen", "model=nova-3")
     assert request.body == wav_bytes
-    request.assert_client_headers(content_type="audio/wav")
+    request.assert_client_headers(content_type=content_type)
     assert request.headers["Content-Length"] == str(len(wav_bytes))
     assert_is_transcript(result, LISTEN_ANSWER)
-
-
-@pytest.mark.parametrize("kind", [bytearray, memoryview])
-def test_listen_bytearray_and_memoryview_are_sent_like_bytes(
-    dg: Deepgram,
-    listen_answers: Callable[..., None],
-    sent: Callable[[], list[SentRequest]],
-    wav_bytes: bytes,
-    kind: type,
-) -> None:
-    listen_answers()
-    dg.transcription.prerecorded(kind(wav_bytes))
-    (request,) = sent()
-    assert request.body == wav_bytes
-    assert request.headers["Content-Type"] == "audio/wav"
 
 
 def test_listen_unrecognised_bytes_are_sent_as_octet_stream(
@@ -226,140 +186,58 @@ def test_listen_unrecognised_bytes_are_sent_as_octet_stream(
     assert request.headers["Content-Type"] == "application/octet-stream"
 
 
-@pytest.mark.parametrize("as_type", [str, Path])
-def test_listen_path_is_streamed_from_disk_and_closed_afterwards(
+@pytest.mark.parametrize("kind", ["str-path", "path", "open-file"])
+def test_listen_file_is_streamed_and_closed_only_when_the_client_opened_it(
     dg: Deepgram,
     listen_answers: Callable[..., None],
     sent: Callable[[], list[SentRequest]],
     bodies_passed_to_requests: list[Any],
     wav_file: Path,
     wav_bytes: bytes,
-    as_type: Callable[[Path], Any],
-) -> None:
-    listen_answers()
-
-    result = dg.transcription.prerecorded(as_type(wav_file), model="nova-3")
-
-    (streamed,) = bodies_passed_to_requests
-    assert not isinstance(streamed, (bytes, bytearray)), "the file was read into memory"
-    assert hasattr(streamed, "read")
-    assert streamed.closed, "the file the client opened is left open"
-    (request,) = sent()
-    assert request.body == wav_bytes
-    assert request.query == "model=nova-3"
-    request.assert_client_headers(content_type="audio/wav")
-    assert request.headers["Content-Length"] == str(len(wav_bytes))
-    assert_is_transcript(result, LISTEN_ANSWER)
-
-
-@pytest.mark.parametrize(
-    ("name", "content_type"),
-    [
-        ("call.mp3", "audio/mpeg"),  # the extension comes before the bytes
-        ("call.FLAC", "audio/flac"),
-        ("call.recording", "audio/wav"),  # unknown extension: sniffed from RIFF/WAVE
-    ],
-)
-def test_listen_path_content_type_comes_from_the_extension_else_the_bytes(
-    dg: Deepgram,
-    listen_answers: Callable[..., None],
-    sent: Callable[[], list[SentRequest]],
-    tmp_path: Path,
-    wav_bytes: bytes,
-    name: str,
-    content_type: str,
-) -> None:
-    listen_answers()
-    path = tmp_path / name
-    path.write_bytes(wav_bytes)
-    dg.transcription.prerecorded(path)
-    (request,) = sent()
-    assert request.headers["Content-Type"] == content_type
-
-
-def test_listen_open_binary_file_is_streamed_and_left_open_for_the_caller(
-    dg: Deepgram,
-    listen_answers: Callable[..., None],
-    sent: Callable[[], list[SentRequest]],
-    bodies_passed_to_requests: list[Any],
-    wav_file: Path,
-    wav_bytes: bytes,
+    kind: str,
 ) -> None:
     listen_answers()
 
     with wav_file.open("rb") as handle:
-        result = dg.transcription.prerecorded(handle, model="nova-3")
-        assert bodies_passed_to_requests == [handle]
-        assert not handle.closed
+        sources: dict[str, Any] = {"str-path": str(wav_file), "path": wav_file, "open-file": handle}
+        source = sources[kind]
+        dg.transcription.prerecorded(source)
 
+        (streamed,) = bodies_passed_to_requests
+        assert hasattr(streamed, "read"), "the file was read into memory"
+        if kind == "open-file":
+            assert streamed is handle
+            assert not handle.closed, "the caller's file was closed"
+        else:
+            assert streamed.closed, "the file the client opened is left open"
     (request,) = sent()
-    assert request.body == wav_bytes
-    request.assert_client_headers(content_type="audio/wav")
-    assert_is_transcript(result, LISTEN_ANSWER)
+    assert (request.body, request.headers["Content-Type"]) == (wav_bytes, "audio/wav")
 
 
-def test_listen_in_memory_file_is_sent_with_the_sniffed_content_type(
+@pytest.mark.parametrize(
+    "make_source",
+    [
+        pytest.param(lambda wav: {"url": AUDIO_URL}, id="url"),
+        pytest.param(lambda wav: wav, id="audio-bytes"),
+    ],
+)
+def test_listen_callback_returns_the_accepted_request_id_not_a_transcript(
     dg: Deepgram,
     listen_answers: Callable[..., None],
     sent: Callable[[], list[SentRequest]],
     wav_bytes: bytes,
-) -> None:
-    listen_answers()
-    dg.transcription.prerecorded(io.BytesIO(wav_bytes))
-    (request,) = sent()
-    assert request.body == wav_bytes
-    assert request.headers["Content-Type"] == "audio/wav"
-
-
-@pytest.mark.parametrize("as_file", [False, True], ids=["bytes", "file"])
-def test_listen_seed_buffer_source_respects_its_mimetype(
-    dg: Deepgram,
-    listen_answers: Callable[..., None],
-    sent: Callable[[], list[SentRequest]],
-    wav_bytes: bytes,
-    as_file: bool,
-) -> None:
-    listen_answers()
-    buffer = io.BytesIO(wav_bytes) if as_file else wav_bytes
-
-    result = dg.transcription.prerecorded(
-        {"buffer": buffer, "mimetype": "audio/x-custom"}, {"model": "nova-3"}
-    )
-
-    (request,) = sent()
-    assert request.body == wav_bytes
-    assert request.query == "model=nova-3"
-    request.assert_client_headers(content_type="audio/x-custom")
-    assert_is_transcript(result, LISTEN_ANSWER)
-
-
-def test_listen_mimetype_option_sets_the_content_type_and_stays_out_of_the_query(
-    dg: Deepgram,
-    listen_answers: Callable[..., None],
-    sent: Callable[[], list[SentRequest]],
-    wav_bytes: bytes,
-) -> None:
-    listen_answers()
-    dg.transcription.prerecorded(wav_bytes, model="nova-3", mimetype="audio/x-custom")
-    (request,) = sent()
-    assert request.headers["Content-Type"] == "audio/x-custom"
-    assert request.query == "model=nova-3"
-
-
-def test_listen_callback_with_audio_bytes_returns_the_accepted_request_id(
-    dg: Deepgram,
-    listen_answers: Callable[..., None],
-    sent: Callable[[], list[SentRequest]],
-    wav_bytes: bytes,
+    make_source: Callable[[bytes], Any],
 ) -> None:
     listen_answers(ACCEPTED)
+
     result = dg.transcription.prerecorded(
-        wav_bytes, callback="https://example.com/cb", callback_method="PUT"
+        make_source(wav_bytes), callback="https://example.com/cb", callback_method="PUT"
     )
+
     (request,) = sent()
     assert request.query == "callback=https%3A%2F%2Fexample.com%2Fcb&callback_method=PUT"
-    assert request.body == wav_bytes
     assert result == ACCEPTED
+    assert type(result) is dict
 
 
 # --- bad sources fail before any request -------------------------------------------------------

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+from typing import Any
 
 import pytest
 import requests
@@ -80,14 +81,39 @@ def test_gives_up_after_max_retries_with_the_last_error(
     assert len(sleeps) == 2
 
 
-def test_connection_errors_exhausted_raise_a_connection_error(
-    retrying: Deepgram, mocked: responses.RequestsMock, sleeps: list[float]
+@pytest.mark.parametrize(
+    ("failure", "cls", "message", "builtin"),
+    [
+        (
+            requests.ConnectionError("refused"),
+            errors.DeepgramConnectionError,
+            "refused",
+            ConnectionError,
+        ),
+        (
+            requests.ConnectTimeout("timed out"),
+            errors.DeepgramTimeoutError,
+            "Could not connect",
+            TimeoutError,
+        ),
+    ],
+    ids=["connection-refused", "connect-timeout-says-to-check-the-url"],
+)
+def test_connection_failures_exhausted_raise_a_builtin_compatible_error(
+    retrying: Deepgram,
+    mocked: responses.RequestsMock,
+    sleeps: list[float],
+    failure: Exception,
+    cls: type[Exception],
+    message: str,
+    builtin: type[Exception],
 ) -> None:
     for _ in range(3):
-        mocked.get(PROJECTS, body=requests.ConnectionError("refused"))
-    with pytest.raises(errors.DeepgramConnectionError, match="refused") as caught:
+        mocked.get(PROJECTS, body=failure)
+    with pytest.raises(cls, match=message) as caught:
         retrying.projects.list()
-    assert isinstance(caught.value, ConnectionError)
+    assert isinstance(caught.value, builtin)
+    assert len(sleeps) == 2
 
 
 @pytest.mark.parametrize("status", [400, 401, 403, 404, 409, 402])
@@ -172,73 +198,39 @@ def test_an_unseekable_stream_is_never_resent(
     assert sleeps == []
 
 
-def test_read_timeout_on_listen_is_not_retried_and_says_why(
-    retrying: Deepgram, mocked: responses.RequestsMock, sleeps: list[float]
-) -> None:
-    mocked.post(LISTEN, body=requests.ReadTimeout("read timed out"))
-    with pytest.raises(
-        errors.DeepgramTimeoutError, match="may already have been received and billed"
-    ):
-        retrying.transcription.prerecorded({"url": "https://example.com/a.wav"})
-    assert len(mocked.calls) == 1
-    assert sleeps == []
+@pytest.fixture
+def timeouts_sent(monkeypatch: pytest.MonkeyPatch) -> list[object]:
+    """The ``timeout`` of every request handed to ``requests``, in order."""
+    seen: list[object] = []
+    original = requests.Session.request
 
+    def spy(self: requests.Session, method: str, url: str, **kwargs: Any) -> requests.Response:
+        seen.append(kwargs["timeout"])
+        return original(self, method, url, **kwargs)
 
-def test_read_timeout_on_a_management_call_is_retried(
-    retrying: Deepgram, mocked: responses.RequestsMock, sleeps: list[float]
-) -> None:
-    mocked.get(PROJECTS, body=requests.ReadTimeout("read timed out"))
-    mocked.get(PROJECTS, json=OK)
-    assert retrying.projects.list() == OK
-    assert len(sleeps) == 1
-
-
-def test_connect_timeout_says_to_check_the_url(
-    retrying: Deepgram, mocked: responses.RequestsMock, sleeps: list[float]
-) -> None:
-    for _ in range(3):
-        mocked.get(PROJECTS, body=requests.ConnectTimeout("timed out"))
-    with pytest.raises(errors.DeepgramTimeoutError, match="Could not connect") as caught:
-        retrying.projects.list()
-    assert isinstance(caught.value, TimeoutError)
+    monkeypatch.setattr(requests.Session, "request", spy)
+    return seen
 
 
 def test_management_and_upload_calls_get_their_own_read_timeouts(
-    mocked: responses.RequestsMock,
+    mocked: responses.RequestsMock, timeouts_sent: list[object]
 ) -> None:
-    dg = Deepgram(api_key=KEY, timeout=(4, 20))
-    dg2 = Deepgram(api_key=KEY)
-    seen: list[object] = []
-    original = requests.Session.request
-
-    def spy(self, method, url, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(kwargs["timeout"])
-        return original(self, method, url, **kwargs)
-
     mocked.get(PROJECTS, json=OK)
     mocked.get(PROJECTS, json=OK)
     mocked.post(LISTEN, json=TRANSCRIPT, match=[matchers.query_param_matcher({"model": "nova-3"})])
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(requests.Session, "request", spy)
-        dg.projects.list()
-        dg2.projects.list()
-        dg2.transcription.prerecorded({"url": "https://example.com/a.wav"}, model="nova-3")
-    assert seen == [(4.0, 20.0), (10.0, 60.0), (10.0, 900.0)]
+    Deepgram(api_key=KEY, timeout=(4, 20)).projects.list()
+    dg = Deepgram(api_key=KEY)
+    dg.projects.list()
+    dg.transcription.prerecorded({"url": "https://example.com/a.wav"}, model="nova-3")
+    assert timeouts_sent == [(4.0, 20.0), (10.0, 60.0), (10.0, 900.0)]
 
 
-def test_per_call_timeout_overrides_the_read_timeout(mocked: responses.RequestsMock) -> None:
-    seen: list[object] = []
-    original = requests.Session.request
-
-    def spy(self, method, url, **kwargs):  # type: ignore[no-untyped-def]
-        seen.append(kwargs["timeout"])
-        return original(self, method, url, **kwargs)
-
+def test_per_call_timeout_overrides_the_read_timeout(
+    mocked: responses.RequestsMock, timeouts_sent: list[object]
+) -> None:
     mocked.post(LISTEN, json=TRANSCRIPT)
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(requests.Session, "request", spy)
-        Deepgram(api_key=KEY).transcription.prerecorded({"url": "https://x.test/a.wav"}, timeout=42)
-    assert seen == [(10.0, 42.0)]
+    Deepgram(api_key=KEY).transcription.prerecorded({"url": "https://x.test/a.wav"}, timeout=42)
+    assert timeouts_sent == [(10.0, 42.0)]
 
 
 @pytest.mark.parametrize("attempt", range(8))

@@ -108,3 +108,16 @@ def test_key_is_not_sent_to_another_host_on_redirect(mocked: responses.RequestsM
     mocked.get("https://elsewhere.example/v1/projects", json={"projects": []})
     Deepgram(api_key=KEY).projects.list()
     assert "Authorization" not in mocked.calls[1].request.headers
+
+
+def test_no_session_holds_the_key(mocked: responses.RequestsMock) -> None:
+    """The key goes on each request; neither the client's own session nor a given one keeps it."""
+    import requests
+
+    mocked.get(PROJECTS, json={"projects": []})
+    given = requests.Session()
+    for dg in (Deepgram(api_key=KEY), Deepgram(api_key=KEY, session=given)):
+        dg.projects.list()
+        assert dg.session.auth is None
+        assert KEY not in repr(dict(dg.session.headers))
+    assert [call.request.headers["Authorization"] for call in mocked.calls] == [f"Token {KEY}"] * 2

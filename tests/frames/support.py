@@ -40,7 +40,7 @@ def assert_schema(frame: pd.DataFrame, name: str, *, source: str | None = None) 
 
     ``source`` is the expected dtype of a leading ``source`` column, if one is expected.
     """
-    expected = dict(SCHEMAS[name].columns)
+    expected = {column: str(dtype) for column, dtype in SCHEMAS[name].dtypes().items()}
     if source is not None:
         expected = {"source": source, **expected}
     assert list(frame.columns) == list(expected), name

@@ -4,12 +4,17 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Mapping
+from typing import Any
 
 import pytest
 
 from dgdata import Deepgram
+from dgdata.live import LiveTranscription
 from tests.live.scripted_server import KEY, Scenario, ScriptedServer
+
+RAW: dict[str, Any] = {"encoding": "linear16", "sample_rate": 16000}  # 32000 bytes a second
+CHUNK = b"\x01\x02" * 1600  # 0.1 s
 
 
 def live_threads() -> list[threading.Thread]:
@@ -56,3 +61,23 @@ def client_for(server: ScriptedServer, **kwargs: object) -> Deepgram:
 @pytest.fixture
 def dg(server: ScriptedServer) -> Deepgram:
     return client_for(server)
+
+
+def stream_on(
+    serve: Callable[..., ScriptedServer],
+    settings: Mapping[str, Any] | None = None,
+    **scenario: Any,
+) -> tuple[ScriptedServer, LiveTranscription]:
+    """A new scripted server playing ``scenario``, and a raw-audio stream open on it
+    (``settings``: ``keep_alive``, ``reconnect``, ``handlers``… of ``transcription.live``)."""
+    server = serve(**scenario)
+    return server, client_for(server).transcription.live(**RAW, **(settings or {}))
+
+
+def stranded(
+    serve: Callable[..., ScriptedServer], reconnect: int
+) -> tuple[ScriptedServer, LiveTranscription]:
+    """A reconnecting stream whose server has gone away (1001) and refuses every reconnect."""
+    server, live = stream_on(serve, {"reconnect": reconnect})
+    server.stop()
+    return server, live

@@ -50,6 +50,8 @@ class Scenario:
     metadata: bool = True  # send Metadata after CloseStream
     ignore_close_stream: bool = False  # never answer CloseStream (finish() must time out)
     quiet: bool = False  # send no messages at all (benchmark)
+    fragment: int | None = None  # send every message in continuation frames of this many chars
+    ping: bool = False  # ping the client when the first audio arrives (it must answer)
 
 
 @dataclass
@@ -62,6 +64,8 @@ class Connection:
     frames: list[tuple[str, Any, float]] = field(default_factory=list)  # kind, size|text, time
     audio: bytearray = field(default_factory=bytearray)
     close_code: int | None = None
+    fragments_sent: int = 0  # continuation frames sent (with Scenario.fragment)
+    pong: bool | None = None  # whether the client answered the ping (with Scenario.ping)
 
     @property
     def query(self) -> dict[str, list[str]]:
@@ -197,8 +201,16 @@ class _Stream:
             self._loop()
 
     def _send(self, message: dict[str, Any]) -> None:
-        if not self.s.quiet:
-            self.ws.send(json.dumps(message))
+        if self.s.quiet:
+            return
+        text = json.dumps(message)
+        size = self.s.fragment
+        if size:  # an iterable is sent as one fragmented message
+            parts = [text[i : i + size] for i in range(0, len(text), size)]
+            self.record.fragments_sent += len(parts)
+            self.ws.send(parts)
+        else:
+            self.ws.send(text)
 
     def _close(self, code: int, reason: str) -> None:
         self.record.close_code = code
@@ -219,6 +231,8 @@ class _Stream:
                 size = len(self.record.audio)
                 if s.speech_started and size == len(message):
                     self._send({"type": "SpeechStarted", "channel": [0, 1], "timestamp": 0.0})
+                if s.ping and size == len(message):
+                    self.record.pong = self.ws.ping().wait(5)
                 if s.data_error_after is not None and size >= s.data_error_after:
                     self._close(1008, "DATA-0000")
                     return

@@ -10,7 +10,7 @@ import random
 import threading
 import time
 from collections.abc import Callable
-from typing import Any
+from typing import Any, cast
 
 import pandas as pd
 import pytest
@@ -20,6 +20,7 @@ from dgdata import Deepgram
 from dgdata.errors import (
     AuthenticationError,
     BadRequestError,
+    DeepgramApiError,
     DeepgramConnectionError,
     DeepgramTimeoutError,
     PermissionDeniedError,
@@ -30,11 +31,8 @@ from dgdata.live import (
     LiveTranscription,
     LiveTranscriptionEvent,
 )
-from tests.live.conftest import client_for, live_threads
+from tests.live.conftest import CHUNK, RAW, client_for, live_threads, stranded, stream_on
 from tests.live.scripted_server import KEY, ScriptedServer
-
-RAW = {"encoding": "linear16", "sample_rate": 16000}  # 32000 bytes per second
-CHUNK = b"\x01\x02" * 1600  # 0.1 s
 
 
 def send_seconds(live: LiveTranscription, seconds: float) -> None:
@@ -88,7 +86,7 @@ def test_a_wrong_key_raises_authentication_error_without_the_key(server: Scripte
     [(400, BadRequestError, "Invalid query string"), (403, PermissionDeniedError, "permission")],
 )
 def test_a_refused_handshake_raises_the_error_of_its_status(
-    serve: Callable[..., ScriptedServer], status: int, cls: type, words: str
+    serve: Callable[..., ScriptedServer], status: int, cls: type[DeepgramApiError], words: str
 ) -> None:
     dg = client_for(serve(reject=status))
     with pytest.raises(cls, match=words) as caught:
@@ -147,7 +145,7 @@ def test_an_empty_chunk_is_never_sent(dg: Deepgram, server: ScriptedServer) -> N
     live.finish()
     assert server.connections[0].binary_sizes == [len(CHUNK)]
     with pytest.raises(TypeError):
-        live.send("text")  # type: ignore[arg-type]
+        live.send(cast(Any, "text"))
 
 
 def test_keep_alive_is_sent_while_no_audio_flows(dg: Deepgram, server: ScriptedServer) -> None:
@@ -166,11 +164,11 @@ def test_keep_alive_is_sent_while_no_audio_flows(dg: Deepgram, server: ScriptedS
 
 
 def test_keep_alive_keeps_a_silent_stream_open(serve: Callable[..., ScriptedServer]) -> None:
-    server = serve(silence_timeout=0.4)
-    live = client_for(server).transcription.live(keep_alive=0.1, **RAW)
+    _, live = stream_on(serve, {"keep_alive": 0.1}, silence_timeout=0.4)
     live.send(CHUNK)
     time.sleep(1.0)
-    assert live.finish()["type"] == "Metadata"
+    metadata = live.finish()
+    assert metadata is not None and metadata["type"] == "Metadata"
 
 
 def test_finalize_and_keep_alive_send_their_messages(dg: Deepgram, server: ScriptedServer) -> None:
@@ -193,11 +191,11 @@ def test_finalize_and_keep_alive_send_their_messages(dg: Deepgram, server: Scrip
 def test_finish_returns_the_metadata_and_results_accumulate(
     serve: Callable[..., ScriptedServer],
 ) -> None:
-    server = serve(duplicate_finals=True)
-    live = client_for(server).transcription.live(**RAW)
+    _, live = stream_on(serve, duplicate_finals=True)
     send_seconds(live, 1.2)
     metadata = live.finish()
-    assert metadata["type"] == "Metadata" and metadata["duration"] == pytest.approx(1.2)
+    assert metadata is not None and metadata["type"] == "Metadata"
+    assert metadata["duration"] == pytest.approx(1.2)
     assert live.metadata == metadata and live.request_id == metadata["request_id"]
     kinds = [m["type"] for m in live.messages]
     assert kinds[-1] == "Metadata" and kinds.count("Results") == 3 * 3  # interim + 2 finals, x3
@@ -214,8 +212,7 @@ def test_finish_returns_the_metadata_and_results_accumulate(
 def test_utterances_end_with_speech_final_and_utterance_end(
     serve: Callable[..., ScriptedServer],
 ) -> None:
-    server = serve(speech_final_every=2, utterance_end_every=3)
-    live = client_for(server).transcription.live(**RAW)
+    server, live = stream_on(serve, speech_final_every=2, utterance_end_every=3)
     send_seconds(live, 2.5)
     assert server.wait_for(lambda: len(live.utterances) == 4, timeout=5)
     assert live.utterances["ended_by"].tolist()[-1] == "open"
@@ -325,9 +322,8 @@ def test_close_from_a_handler_does_not_deadlock(dg: Deepgram, server: ScriptedSe
 def test_silence_ends_the_stream_with_a_readable_net_0001_error(
     serve: Callable[..., ScriptedServer],
 ) -> None:
-    server = serve(silence_timeout=0.3)
     closes: list[CloseStatus] = []
-    live = client_for(server).transcription.live(keep_alive=None, **RAW)
+    server, live = stream_on(serve, {"keep_alive": None}, silence_timeout=0.3)
     live.on("close", closes.append)
     live.send(CHUNK)
     assert server.wait_for(lambda: not live.is_open, timeout=5)
@@ -344,8 +340,7 @@ def test_silence_ends_the_stream_with_a_readable_net_0001_error(
 def test_undecodable_audio_gives_a_readable_data_0000_error(
     serve: Callable[..., ScriptedServer],
 ) -> None:
-    server = serve(data_error_after=1000)
-    live = client_for(server).transcription.live(**RAW)
+    server, live = stream_on(serve, data_error_after=1000)
     live.send(CHUNK)
     assert server.wait_for(lambda: not live.is_open, timeout=5)
     with pytest.raises(LiveStreamClosedError, match=r"could not decode the audio \(DATA-0000\)"):
@@ -354,8 +349,7 @@ def test_undecodable_audio_gives_a_readable_data_0000_error(
 
 
 def test_a_drop_without_reconnect_is_an_error(serve: Callable[..., ScriptedServer]) -> None:
-    server = serve(drop_after=3200)
-    live = client_for(server).transcription.live(**RAW)
+    server, live = stream_on(serve, drop_after=3200)
     live.send(CHUNK)
     assert server.wait_for(lambda: not live.is_open, timeout=5)
     with pytest.raises(LiveStreamClosedError, match="dropped") as caught:
@@ -366,8 +360,7 @@ def test_a_drop_without_reconnect_is_an_error(serve: Callable[..., ScriptedServe
 def test_finish_times_out_when_deepgram_never_closes(
     serve: Callable[..., ScriptedServer],
 ) -> None:
-    server = serve(ignore_close_stream=True)
-    live = client_for(server).transcription.live(**RAW)
+    _, live = stream_on(serve, ignore_close_stream=True)
     send_seconds(live, 0.5)
     started = time.monotonic()
     with pytest.raises(DeepgramTimeoutError, match=r"within 0\.3s"):
@@ -414,9 +407,9 @@ def test_the_key_never_shows(dg: Deepgram, server: ScriptedServer) -> None:
 def test_reconnect_after_a_drop_records_the_gap_and_goes_on(
     serve: Callable[..., ScriptedServer],
 ) -> None:
-    server = serve(drop_after=32000)  # the first connection drops after 1 s of audio
     opens: list[LiveTranscription] = []
-    live = client_for(server).transcription.live(reconnect=True, **RAW)
+    # the first connection drops after 1 s of audio
+    server, live = stream_on(serve, {"reconnect": True}, drop_after=32000)
     live.on("open", opens.append)
     send_seconds(live, 1.0)
     assert server.wait_for(lambda: len(server.connections) == 2, timeout=5)
@@ -424,6 +417,7 @@ def test_reconnect_after_a_drop_records_the_gap_and_goes_on(
     send_seconds(live, 1.0)
     live.finish()
     (gap,) = live.gaps
+    assert gap.ended_at is not None and gap.audio_end is not None
     assert gap.started_at <= gap.ended_at and gap.duration >= 0
     assert gap.audio_start == pytest.approx(1.0) and gap.audio_end >= 1.0
     assert "dropped" in gap.reason
@@ -567,9 +561,7 @@ def test_results_can_be_read_while_the_stream_runs(dg: Deepgram, server: Scripte
 def test_reconnect_gives_up_when_the_server_stays_away(
     serve: Callable[..., ScriptedServer],
 ) -> None:
-    server = serve()
-    live = client_for(server).transcription.live(reconnect=2, **RAW)
-    server.stop()  # closes with 1001 "going away"; every reconnect attempt is refused
+    server, live = stranded(serve, reconnect=2)
     live.send(CHUNK)
     assert server.wait_for(lambda: not live.is_open, timeout=5)
     with pytest.raises(LiveStreamClosedError, match="going away") as caught:

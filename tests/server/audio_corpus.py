@@ -1,7 +1,9 @@
-"""Synthetic speech for the recognition tests: ``flite -voice rms`` sentences and a tiny WER.
+"""Speech for the recognition tests: ``flite -voice rms`` sentences, pre-rendered, and a tiny WER.
 
-``flite`` is a test dependency (CI installs it with ``apt-get install flite``); these helpers
-do not skip when it is missing, they fail, so that a broken CI image cannot hide the ASR tests.
+The sentences were spoken once by flite and committed as 16 kHz mono WAV files under
+``tests/data/speech/`` (``tests/data/speech/render.py`` re-renders them; its README says how), so
+the tests need no speech engine: a fresh machine with Python runs them. A sentence that is not
+there is an error naming that script, not a skip.
 
 Two sets of everyday English sentences:
 
@@ -18,12 +20,8 @@ Example::
 
 from __future__ import annotations
 
-import atexit
-import functools
 import re
 import shutil
-import subprocess
-import tempfile
 import wave
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -31,6 +29,8 @@ from pathlib import Path
 
 import numpy as np
 
+#: Where the pre-rendered sentences are, and the flite voice that spoke them.
+SPEECH = Path(__file__).resolve().parents[1] / "data" / "speech"
 FLITE_VOICE = "rms"
 
 CORPUS: tuple[str, ...] = (
@@ -72,7 +72,7 @@ HELD_OUT: tuple[str, ...] = (
 
 @dataclass(frozen=True)
 class Clip:
-    """One synthesized sentence: its reference text and the 16 kHz mono WAV file."""
+    """One sentence flite spoke: its reference text and the 16 kHz mono WAV file."""
 
     text: str
     path: Path
@@ -84,45 +84,39 @@ class Clip:
             return wav.getnframes() / wav.getframerate()
 
 
-def flite_binary() -> str:
-    """Path of the ``flite`` program; an error (not a skip) when it is not installed."""
-    found = shutil.which("flite")
-    if found is None:
-        raise RuntimeError("flite is a test dependency: apt-get install flite")
-    return found
+def speech_file(text: str) -> Path:
+    """The committed recording of ``text`` (``tests/data/speech/<words-joined-by-dashes>.wav``)."""
+    return SPEECH / f"{'-'.join(normalize(text))}.wav"
 
 
-def synthesize_one(text: str, path: Path, *, voice: str = FLITE_VOICE) -> Clip:
-    """Speak ``text`` with flite into ``path`` (16 kHz mono linear16 WAV for the rms voice)."""
-    subprocess.run(
-        [flite_binary(), "-voice", voice, "-t", text, "-o", str(path)],
-        check=True,
-        capture_output=True,
-        timeout=60,
-    )
+def recorded(text: str) -> Clip:
+    """The pre-rendered ``text`` in place (read it, never write it): an error if it is missing."""
+    path = speech_file(text)
+    if not path.is_file():
+        raise FileNotFoundError(
+            f"no pre-rendered speech for {text!r} ({path.name}): add the sentence to CORPUS or "
+            "HELD_OUT and run `python tests/data/speech/render.py` (needs flite)"
+        )
+    return Clip(text, path)
+
+
+def synthesize_one(text: str, path: Path) -> Clip:
+    """Flite's ``text`` (pre-rendered) copied to ``path``, for a test to read or rewrite."""
+    shutil.copyfile(recorded(text).path, path)
     return Clip(text, path)
 
 
 def synthesize(texts: Iterable[str], directory: Path, *, prefix: str = "clip") -> list[Clip]:
-    """Speak each text into ``directory/<prefix>-NN.wav``; the clips in the same order."""
+    """Copy each text's speech into ``directory/<prefix>-NN.wav``; the clips in the same order."""
     directory.mkdir(parents=True, exist_ok=True)
     return [
         synthesize_one(text, directory / f"{prefix}-{n:02d}.wav") for n, text in enumerate(texts)
     ]
 
 
-@functools.cache
-def corpus_directory() -> Path:
-    """A temporary directory for this process's synthesized clips, removed at exit."""
-    directory = Path(tempfile.mkdtemp(prefix="dgdata-asr-corpus-"))
-    atexit.register(shutil.rmtree, directory, ignore_errors=True)
-    return directory
-
-
-@functools.cache
 def corpus_clips() -> tuple[Clip, ...]:
-    """``CORPUS`` spoken by flite, synthesized once per process (shared by test modules)."""
-    return tuple(synthesize(CORPUS, corpus_directory(), prefix="corpus"))
+    """``CORPUS`` as flite spoke it: the committed files themselves (tests only read them)."""
+    return tuple(recorded(text) for text in CORPUS)
 
 
 def read_wav(path: Path) -> np.ndarray:

@@ -15,9 +15,8 @@ from typing import Any
 
 import requests
 
-from dgdata.server.backend.accounts import add_member, create_key, ensure_account
 from dgdata.server.backend.store import new_id
-from dgdata.server.backend.usage_log import UsageRecord, record_request
+from dgdata.server.backend.usage_log import UsageRecord
 from dgdata.server.runner import LocalServer
 
 SPEC = Path(__file__).resolve().parents[1] / "data" / "api" / "openapi.yml"
@@ -63,11 +62,13 @@ def add_person(
     last_name: str | None = "Person",
 ) -> tuple[str, str]:
     """A new account with ``role`` in the project; returns ``(member_id, key secret)``."""
-    store = server.state.store
+    backend = server.state.backend
     project_id = project_id or server.project_id
-    member_id = ensure_account(store, email or f"{new_id()[:8]}@example.com", first_name, last_name)
-    add_member(store, project_id, member_id, role)
-    _, secret = create_key(store, project_id, member_id, f"{role} key", key_scopes or [role])
+    member_id = backend.ensure_account(
+        email or f"{new_id()[:8]}@example.com", first_name, last_name
+    )
+    backend.add_member(project_id, member_id, role)
+    _, secret = backend.create_key(project_id, member_id, f"{role} key", key_scopes or [role])
     return member_id, secret
 
 
@@ -98,7 +99,7 @@ def record(
     }
     values.update(fields)
     usage = UsageRecord(**values)
-    record_request(server.state.store, usage)
+    server.state.backend.record_request(usage)
     return usage
 
 

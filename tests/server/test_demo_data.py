@@ -13,7 +13,7 @@ import pytest
 
 from dgdata import Deepgram
 from dgdata.frames.usage import usage_requests
-from dgdata.server.backend.accounts import bootstrap
+from dgdata.server.backend import Backend
 from dgdata.server.backend.store import Store, utcnow
 from dgdata.server.demo.account import DEMO_DAYS, build_demo, demo_id
 from dgdata.server.runner import LocalServer
@@ -66,7 +66,7 @@ def snapshot(store: Store, owner: str) -> dict[str, list[tuple[Any, ...]]]:
 
 def seeded(today: date = TODAY, now: datetime = NOON) -> tuple[Store, str, float]:
     store = Store()
-    owner = bootstrap(store).member_id
+    owner = Backend(store).bootstrap().member_id
     started = time.perf_counter()
     summary = build_demo(store, owner, today=today, now=now)
     assert summary is not None

@@ -11,7 +11,6 @@ import json
 import socket
 import threading
 import time
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,23 +31,10 @@ TEXTS = (
 RAW = "encoding=linear16&sample_rate=16000"
 
 
-@pytest.fixture(scope="module")
-def live_server() -> Iterator[LocalServer]:
-    with LocalServer(decoders=2, live_idle_timeout=1, max_live_streams=1, live_wait=0.5) as srv:
-        yield srv
-
-
 @pytest.fixture
-def server(live_server: LocalServer) -> LocalServer:
-    live_server.reset()
-    return live_server
-
-
-@pytest.fixture
-def dg(server: LocalServer) -> Iterator[Deepgram]:
-    client = Deepgram(api_key=server.api_key, api_url=server.url, max_retries=0)
-    yield client
-    client.close()
+def deepgram_server_options() -> dict[str, Any]:
+    """``server`` and ``dg`` (tests/conftest.py) use the server with these options."""
+    return {"decoders": 2, "live_idle_timeout": 1, "max_live_streams": 1, "live_wait": 0.5}
 
 
 @pytest.fixture(scope="module")

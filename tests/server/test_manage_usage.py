@@ -1,7 +1,7 @@
 """Usage on the local server: request records, filters, paging, the summary, fields, breakdown.
 
 Each test records the same six requests (known durations, costs, tags and features) with
-``usage_log.record_request``, the way listen / speak / read record theirs, then checks what the
+``Backend.record_request``, the way listen / speak / read record theirs, then checks what the
 usage API computes from them.
 """
 
@@ -15,7 +15,6 @@ import pytest
 
 from dgdata import Deepgram
 from dgdata.server.backend import catalog
-from dgdata.server.backend.accounts import create_key
 from dgdata.server.backend.usage_log import UsageRecord
 from dgdata.server.runner import LocalServer
 from tests.server.manage_common import assert_error, raw, record
@@ -26,8 +25,8 @@ pytestmark = pytest.mark.integration
 @pytest.fixture
 def recorded(server: LocalServer) -> dict[str, Any]:
     """Six requests over 2024-03-01..03, newest last; ``other_key`` made r2."""
-    key, _ = create_key(
-        server.state.store, server.project_id, server.state.boot.member_id, "second", ["member"]
+    key, _ = server.state.backend.create_key(
+        server.project_id, server.state.boot.member_id, "second", ["member"]
     )
     other = key["api_key_id"]
     r: dict[str, UsageRecord] = {}

@@ -41,6 +41,7 @@ def stored(server: LocalServer, request_id: str) -> dict[str, Any]:
 
 @pytest.mark.parametrize("options", [{}, {"encoding": "linear16", "sample_rate": 16000}],
                          ids=["default-mp3", "linear16"])  # fmt: skip
+@pytest.mark.needs_tts
 def test_speech_comes_back_as_the_same_words(
     dg: Deepgram, server: LocalServer, options: dict[str, Any]
 ) -> None:
@@ -54,6 +55,7 @@ def test_speech_comes_back_as_the_same_words(
     assert row["duration"] == pytest.approx(heard.duration, abs=0.1)
 
 
+@pytest.mark.needs_tts
 def test_the_headers_are_the_real_apis(server: LocalServer) -> None:
     response = speak(server, "model=aura-2-thalia-en&encoding=linear16&tag=tts")
     assert response.status_code == 200
@@ -81,6 +83,7 @@ def test_the_headers_are_the_real_apis(server: LocalServer) -> None:
         ("encoding=mp3&bit_rate=32000", "audio/mpeg", 22050, "MPEG_LAYER_III"),
     ],
 )
+@pytest.mark.needs_tts
 def test_each_encoding_is_what_it_says(
     server: LocalServer, query: str, content_type: str, rate: int, subtype: str
 ) -> None:
@@ -92,6 +95,7 @@ def test_each_encoding_is_what_it_says(
     assert 0.4 < info.duration < 3
 
 
+@pytest.mark.needs_tts
 def test_raw_containers_are_bare_samples(server: LocalServer) -> None:
     wav = speak(server, "encoding=linear16&sample_rate=8000", text="hello there")
     raw = speak(server, "encoding=linear16&sample_rate=8000&container=none", text="hello there")
@@ -143,6 +147,7 @@ def test_without_an_engine_the_answer_is_501_saying_what_to_install(
     assert raised.value.status == 501 and "flite" in raised.value.message
 
 
+@pytest.mark.needs_tts
 def test_flux_batch_speaks_with_a_flux_voice_only(dg: Deepgram, server: LocalServer) -> None:
     spoken = dg.speak.flux("hello there", model="flux-alexis-en", encoding="linear16")
     assert isinstance(spoken, SpeakResult) and spoken.content_type == "audio/wav"
@@ -152,6 +157,7 @@ def test_flux_batch_speaks_with_a_flux_voice_only(dg: Deepgram, server: LocalSer
         assert response.status_code == 400 and needle in response.json()["err_msg"]
 
 
+@pytest.mark.needs_tts
 def test_a_callback_gets_the_audio(dg: Deepgram, server: LocalServer) -> None:
     with CallbackReceiver() as receiver:
         accepted = dg.speak.synthesize(
@@ -165,6 +171,7 @@ def test_a_callback_gets_the_audio(dg: Deepgram, server: LocalServer) -> None:
     assert (row["method"], row["callback"], row["callback_code"]) == ("async", receiver.url, 200)
 
 
+@pytest.mark.needs_tts
 def test_a_grant_token_may_speak(dg: Deepgram, server: LocalServer) -> None:
     token = dg.auth.grant(ttl_seconds=60)["access_token"]
     with Deepgram(access_token=token, api_url=server.url, max_retries=0) as bearer:
@@ -175,7 +182,7 @@ def test_a_grant_token_may_speak(dg: Deepgram, server: LocalServer) -> None:
 def test_resampling_keeps_the_pitch_and_the_length() -> None:
     import numpy as np
 
-    from dgdata.server.speak.synthesis import resample
+    from dgdata.server.speak.formats import resample
 
     rate = 16000
     tone = (np.sin(2 * np.pi * 440 * np.arange(rate) / rate) * 10000).astype(np.int16)

@@ -7,6 +7,8 @@ import sys
 import textwrap
 from pathlib import Path
 
+import pytest
+
 from dgdata.testing import local_server
 
 USER_TESTS = """
@@ -33,15 +35,53 @@ def test_faults_reach_the_users_client(deepgram_server):
 """
 
 
-def test_the_plugin_gives_users_a_server_and_a_client(tmp_path: Path) -> None:
-    (tmp_path / "test_user_code.py").write_text(textwrap.dedent(USER_TESTS))
-    result = subprocess.run(
+USER_OPTIONS = """
+import pytest
+
+@pytest.fixture
+def deepgram_server_options():
+    return {"demo": True, "decoders": 1}
+
+@pytest.fixture
+def deepgram_client_options():
+    return {"max_retries": 0}
+
+def test_options_reach_the_server_and_the_client(deepgram_client):
+    projects = deepgram_client.projects.list()["projects"]
+    assert any(p["name"].startswith("Demo") for p in projects), "the demo account"
+    assert deepgram_client.config.max_retries == 0
+
+def test_the_factory_keeps_one_reset_server_per_set_of_options(
+    deepgram_server_factory, deepgram_server
+):
+    plain = deepgram_server_factory(decoders=1)
+    assert plain is not deepgram_server and plain.running
+    plain.inject(status=503)
+    assert deepgram_server_factory(decoders=1) is plain
+    assert plain.state.faults.list() == [], "asking again resets it"
+    assert deepgram_server_factory(demo=True, decoders=1) is deepgram_server
+"""
+
+
+def run_user_tests(tmp_path: Path, source: str) -> subprocess.CompletedProcess[str]:
+    """Run ``source`` as a user's test module with the plugin, outside this suite."""
+    (tmp_path / "test_user_code.py").write_text(textwrap.dedent(source))
+    return subprocess.run(
         [sys.executable, "-m", "pytest", "-p", "dgdata.testing", "-q", "-p", "no:cacheprovider",
          str(tmp_path / "test_user_code.py")],
         capture_output=True, text=True, timeout=120, cwd=tmp_path,
     )  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("source", "passed"), [(USER_TESTS, 3), (USER_OPTIONS, 2)], ids=["defaults", "options"]
+)
+def test_the_plugin_gives_users_a_server_and_a_client(
+    tmp_path: Path, source: str, passed: int
+) -> None:
+    result = run_user_tests(tmp_path, source)
     assert result.returncode == 0, result.stdout + result.stderr
-    assert "3 passed" in result.stdout
+    assert f"{passed} passed" in result.stdout
 
 
 def test_local_server_is_a_context_manager() -> None:

@@ -21,6 +21,8 @@ import matplotlib.pyplot as plt
 
 MAPPINGS = Path(__file__).resolve().parents[1] / "data" / "docs-examples" / "wiremock-mappings.json"
 PROJECT = "/v1/projects/{project_id}"
+#: The type of the ``docs_example`` fixture.
+DocsExample = Callable[[str, str], Any]
 
 
 @cache

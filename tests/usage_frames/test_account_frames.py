@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -22,9 +21,8 @@ from dgdata.frames.account import (
     projects,
 )
 
-from .conftest import PROJECT
+from .conftest import PROJECT, DocsExample
 
-DocsExample = Callable[[str, str], Any]
 CREDENTIALS = PROJECT + "/self-hosted/distribution/credentials"
 
 

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -19,9 +18,7 @@ from dgdata.frames.billing import (
     purchases,
 )
 
-from .conftest import PROJECT
-
-DocsExample = Callable[[str, str], Any]
+from .conftest import PROJECT, DocsExample
 
 
 def test_balances_list_and_get_examples_give_the_same_row(docs_example: DocsExample) -> None:

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -17,9 +16,7 @@ from dgdata.frames.catalog import (
     models,
 )
 
-from .conftest import PROJECT
-
-DocsExample = Callable[[str, str], Any]
+from .conftest import PROJECT, DocsExample
 
 
 def test_models_list_gives_one_row_per_model_with_its_kind(docs_example: DocsExample) -> None:

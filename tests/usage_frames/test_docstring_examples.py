@@ -8,7 +8,7 @@ import importlib
 import pytest
 
 MODULES = [
-    "dgdata.frames._columns",
+    "dgdata.frames._schema",
     "dgdata.frames._responses",
     "dgdata.frames.usage",
     "dgdata.frames.usage_stats",

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -17,9 +16,7 @@ from dgdata.frames.usage_stats import (
     usage_summary,
 )
 
-from .conftest import PROJECT
-
-DocsExample = Callable[[str, str], Any]
+from .conftest import PROJECT, DocsExample
 
 # The seed SDK documented /usage results as {start, end, hours, requests}; later SDKs added
 # total_hours, tokens{in, out} and tts{characters, requests}.

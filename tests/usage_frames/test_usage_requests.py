@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from typing import Any
 
 import pandas as pd
@@ -10,10 +9,8 @@ import pytest
 
 from dgdata.frames.usage import CONFIG_FLAGS, REQUEST_SCHEMA, usage_requests
 
-from .conftest import PROJECT
+from .conftest import PROJECT, DocsExample
 from .shapes import failed_request, new_request, old_request, page
-
-DocsExample = Callable[[str, str], Any]
 
 
 def _row(frame: pd.DataFrame, index: int = 0) -> dict[str, Any]:

@@ -1,33 +1,25 @@
-"""Fixtures of the widget tests (no browser): a local server with the demo account.
+"""Fixtures of the widget tests (no browser), on the servers of ``tests/conftest.py``.
 
-The demo account (``LocalServer(demo=True)``) has three projects, members of every role, keys
-(one expired, one ``usage:read``), pending invitations, balances and 90 days of usage.
-``server.reset()`` puts it back as seeded: the same owner key, the demo re-seeded.
+The demo account (``demo_server``) has three projects, members of every role, keys (one
+expired, one ``usage:read``), pending invitations, balances and 90 days of usage. A reset puts
+it back as seeded: the same owner key, the demo re-seeded.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 
 from dgdata import Deepgram
 from dgdata.server.runner import LocalServer
-from tests.server.conftest import dg, module_server, server  # noqa: F401 (a plain server, reset)
-
-
-@pytest.fixture(scope="module")
-def demo_server() -> Iterator[LocalServer]:
-    """One local server with the demo account per test module."""
-    with LocalServer(demo=True, decoders=2) as running:
-        yield running
+from tests.conftest import DEMO
 
 
 @pytest.fixture
-def fresh_server(demo_server: LocalServer) -> LocalServer:
-    """The module's demo server, reset to the seeded demo (for tests that change the account)."""
-    demo_server.reset()
-    return demo_server
+def fresh_server(deepgram_server_factory: Callable[..., LocalServer]) -> LocalServer:
+    """The demo server, reset to the seeded demo (for tests that change the account)."""
+    return deepgram_server_factory(**DEMO)
 
 
 @pytest.fixture

@@ -43,11 +43,10 @@ HARNESS = Path(__file__).with_name("mic_harness.mjs")
 
 
 @pytest.fixture(scope="module")
-def js(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def js() -> dict[str, Any]:
     """What the harness saw (the module imported as an ES module by node)."""
     node = shutil.which("node")
-    if node is None:
-        pytest.fail("node is needed for the widget's JS tests (apt-get install nodejs)")
+    assert node is not None, "a test that uses `js` is marked needs_node, so node is here"
     done = subprocess.run(
         [node, str(HARNESS), JS.as_uri(), json.dumps(BROWSER_ERRORS)],
         capture_output=True,
@@ -59,6 +58,7 @@ def js(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
     return result
 
 
+@pytest.mark.needs_node  # skipped without node (tests/requirements_plugin.py)
 def test_js_start_asks_for_the_raw_microphone(js: dict[str, Any]) -> None:
     assert js["initial"]["state"] == "idle" and js["initial"]["start"] and not js["initial"]["stop"]
     assert js["acquiring"]["state"] == "starting" and js["acquiring"]["stop"]
@@ -71,6 +71,7 @@ def test_js_start_asks_for_the_raw_microphone(js: dict[str, Any]) -> None:
     assert js["startMessage"] == {"type": "start", "device_rate": 48000, "sample_rate": 16000}
 
 
+@pytest.mark.needs_node
 def test_js_sends_100ms_pcm16_chunks_as_binary_buffers(js: dict[str, Any]) -> None:
     chunks = js["audio"]  # the filter's look-ahead (~1 ms) holds the tenth back until Stop
     assert len(chunks) == 9
@@ -84,6 +85,7 @@ def test_js_sends_100ms_pcm16_chunks_as_binary_buffers(js: dict[str, Any]) -> No
     assert js["capturing"]["level"] == pytest.approx(0.5 / 2**0.5, abs=0.01)
 
 
+@pytest.mark.needs_node
 def test_js_renders_the_kernel_state_and_text(js: dict[str, Any]) -> None:
     listening = js["listening"]
     assert listening["state"] == "listening" and listening["stop"] and not listening["start"]
@@ -97,6 +99,7 @@ def test_js_renders_the_kernel_state_and_text(js: dict[str, Any]) -> None:
     assert js["pythonStop"] == "stop"
 
 
+@pytest.mark.needs_node
 def test_js_reports_a_denied_or_insecure_microphone(js: dict[str, Any]) -> None:
     denied = js["denied"]
     assert denied["state"] == "error" and not denied["errorHidden"]
@@ -111,6 +114,7 @@ def test_js_reports_a_denied_or_insecure_microphone(js: dict[str, Any]) -> None:
     assert insecure["error"] == BROWSER_ERRORS["InsecureContextError"]
 
 
+@pytest.mark.needs_node
 def test_js_lets_go_of_the_microphone_when_the_kernel_stream_fails(js: dict[str, Any]) -> None:
     failed = js["kernelFailed"]
     assert failed["types"] == ["start"] and failed["track"]
@@ -118,6 +122,7 @@ def test_js_lets_go_of_the_microphone_when_the_kernel_stream_fails(js: dict[str,
     assert failed["after"]["state"] == "error" and failed["after"]["start"]
 
 
+@pytest.mark.needs_node
 def test_js_kernel_side_sources_only_send_start_and_stop(js: dict[str, Any]) -> None:
     assert js["fileInitial"]["start"] and js["fileInitial"]["state"] == "idle"
     listening = js["fileListening"]

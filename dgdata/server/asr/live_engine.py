@@ -1,6 +1,7 @@
 """What a live stream needs from the recognition core, behind one small interface.
 
-:class:`LiveSession <dgdata.server.listen.live_session.LiveSession>` talks to two objects per stream:
+:class:`~dgdata.server.listen.live_results.StreamRecognition` (for a
+:class:`~dgdata.server.listen.live_session.LiveSession`) talks to two objects per stream:
 
 * a :class:`StreamAudio` (:func:`open_audio`): wire bytes in, 16 kHz int16 PCM
   ``(n, channels)`` out, from :class:`dgdata.server.audio.decode.StreamDecoder`; raises
@@ -24,7 +25,6 @@ import numpy as np
 
 from dgdata.server.asr import engine as asr
 from dgdata.server.audio import decode as audio
-from dgdata.server.listen.options import ListenOptions
 
 __all__ = [
     "AudioError",
@@ -34,12 +34,30 @@ __all__ = [
     "RecognizerBusy",
     "SpeechStart",
     "StreamAudio",
+    "StreamOptions",
     "UtteranceEndEvent",
     "open_audio",
     "open_recognizer",
 ]
 
 RATE = 16000
+
+
+class StreamOptions(Protocol):
+    """What the recognition core needs of a stream's options (``ListenOptions`` has it all)."""
+
+    @property
+    def encoding(self) -> str | None: ...  # None: a WAV stream, its header says
+    @property
+    def sample_rate(self) -> int | None: ...
+    @property
+    def channels(self) -> int: ...
+    @property
+    def endpointing(self) -> int | None: ...
+    @property
+    def interim_results(self) -> bool: ...
+    @property
+    def utterance_end_ms(self) -> int | None: ...
 
 
 class AudioError(ValueError):
@@ -97,9 +115,10 @@ class ChannelRecognizer(Protocol):
 
 
 class _StreamAudio:
-    """The core's :class:`~dgdata.server.audio.decode.StreamDecoder`, its errors as :class:`AudioError`."""
+    """The core's :class:`~dgdata.server.audio.decode.StreamDecoder`, its errors as
+    :class:`AudioError`."""
 
-    def __init__(self, options: ListenOptions) -> None:
+    def __init__(self, options: StreamOptions) -> None:
         try:
             self.decoder = audio.StreamDecoder(
                 options.encoding, options.sample_rate, options.channels
@@ -117,7 +136,7 @@ class _StreamAudio:
         return self.decoder.flush()
 
 
-def open_audio(options: ListenOptions) -> StreamAudio:
+def open_audio(options: StreamOptions) -> StreamAudio:
     """The decoder of a stream's wire audio: raw linear16/linear32/mulaw/alaw, or a WAV stream.
 
     Other encodings (opus, flac, …) raise :class:`AudioError`, so the stream closes with
@@ -132,7 +151,7 @@ def open_audio(options: ListenOptions) -> StreamAudio:
 class _StreamRecognizer:
     """:class:`dgdata.server.asr.engine.StreamingRecognizer`, its events in this module's types."""
 
-    def __init__(self, options: ListenOptions, pool: asr.DecoderPool, timeout: float) -> None:
+    def __init__(self, options: StreamOptions, pool: asr.DecoderPool, timeout: float) -> None:
         self.inner = asr.StreamingRecognizer(
             endpointing_ms=options.endpointing,
             interim_results=options.interim_results,
@@ -179,7 +198,7 @@ class _StreamRecognizer:
 
 
 def open_recognizer(
-    options: ListenOptions, pool: asr.DecoderPool, timeout: float
+    options: StreamOptions, pool: asr.DecoderPool, timeout: float
 ) -> ChannelRecognizer:
     """A recogniser for one channel of a stream, borrowing decoders from ``pool``."""
     return _StreamRecognizer(options, pool, timeout)

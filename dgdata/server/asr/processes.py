@@ -8,8 +8,8 @@ responsive and several recordings use several cores. Live streams keep their in-
 which decode short pieces (at most a few seconds) at a time.
 
 The pool is bounded: a caller waits at most ``timeout`` seconds for a free worker, then gets
-:class:`~dgdata.server.asr.engine.PoolExhausted`. Workers start on first use (``spawn``, which is safe in
-a multi-threaded server), so the first recording pays about a second of start-up.
+:class:`~dgdata.server.asr.engine.PoolExhausted`. Workers start on first use (``spawn``, which
+is safe in a multi-threaded server), so the first recording pays about a second of start-up.
 
 ``spawn`` normally re-imports the main script in each worker, which would run a user's script
 (one that starts the server at its top level, say) a second time. The workers only ever run
@@ -38,12 +38,14 @@ from dgdata.server.asr import engine as asr
 
 __all__ = ["ProcessRecognizer"]
 
-log = logging.getLogger("dgdata.server")
+log = logging.getLogger(__name__)
 
 T = TypeVar("T")
 
 
 _MAIN_LOCK = threading.Lock()
+#: Seconds :meth:`ProcessRecognizer.close` waits for the pool's thread and each ended worker.
+_CLOSE_TIMEOUT = 10.0
 
 
 @contextmanager
@@ -167,10 +169,18 @@ class ProcessRecognizer:
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
-        if executor is not None:
-            executor.shutdown(wait=False, cancel_futures=True)
-            # End the workers, then wait for the pool's own thread: leaving it running races
-            # with the interpreter's exit ("Bad file descriptor" in concurrent.futures).
-            for process in list((getattr(executor, "_processes", None) or {}).values()):
-                process.terminate()
-            executor.shutdown(wait=True)
+        if executor is None:
+            return
+        # End the workers, then wait for the pool's own thread: left running, it closes its
+        # wake-up pipe while the interpreter's exit hook writes to it ("Exception ignored in
+        # threading._shutdown ... Bad file descriptor"). Both are taken before shutdown(), which
+        # forgets them (so a second shutdown(wait=True) would wait for nothing).
+        processes = list((getattr(executor, "_processes", None) or {}).values())
+        manager = getattr(executor, "_executor_manager_thread", None)
+        executor.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            process.terminate()
+        if manager is not None:
+            manager.join(_CLOSE_TIMEOUT)
+        for process in processes:
+            process.join(_CLOSE_TIMEOUT)

@@ -1,29 +1,29 @@
-"""Accounts, projects and API keys: the rows every other part of the server hangs off.
+"""Projects, the accounts of people, and who belongs to which project with which role.
 
-Key secrets are 40 hex characters, like Deepgram's. A secret is returned once, by
-:func:`create_key`; the database keeps only its SHA-256.
+These are the rows every other part of the server hangs off. :class:`Accounts` is the root of the
+backend's parts (see :mod:`dgdata.server.backend.core`); the module functions
+:func:`create_project`, :func:`ensure_account` and :func:`add_member` do the same on a bare
+:class:`~dgdata.server.backend.store.Store`, for tests and scripts that hold only the store.
 """
 
 from __future__ import annotations
 
-import secrets
 from collections.abc import Sequence
-from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from dgdata.server.backend.store import Store, digest, dumps, iso, loads, new_id, utcnow
+from dgdata.server.backend.store import Store, Tables, iso, new_id, utcnow
 
 __all__ = [
     "ROLES",
-    "Bootstrap",
+    "Accounts",
     "add_member",
-    "bootstrap",
-    "create_key",
     "create_project",
     "ensure_account",
-    "key_json",
+    "member_json",
+    "outranks",
     "role_of",
+    "weaker",
 ]
 
 #: The roles a member or key can have, weakest first.
@@ -36,138 +36,146 @@ def role_of(scopes: Sequence[str]) -> str:
     return max(named, key=ROLES.index) if named else "member"
 
 
-def create_project(
-    store: Store,
-    name: str,
-    *,
-    project_id: str | None = None,
-    created: datetime | None = None,
-    company: str | None = None,
-) -> str:
-    """Insert a project; returns its id."""
-    project_id = project_id or new_id()
-    store.execute(
-        "INSERT INTO projects (project_id, name, company, created) VALUES (?, ?, ?, ?)",
-        (project_id, name, company, iso(created or utcnow())),
-    )
-    return project_id
+def weaker(*roles: str) -> str:
+    """The weakest of ``roles``."""
+    return min(roles, key=ROLES.index)
 
 
-def ensure_account(
-    store: Store,
-    email: str,
-    first_name: str | None = None,
-    last_name: str | None = None,
-    *,
-    member_id: str | None = None,
-) -> str:
-    """The member id of the account with this email, creating the account if needed."""
-    row = store.one("SELECT member_id FROM accounts WHERE email = ?", (email,))
-    if row is not None:
-        return str(row["member_id"])
-    member_id = member_id or new_id()
-    store.execute(
-        "INSERT INTO accounts (member_id, email, first_name, last_name) VALUES (?, ?, ?, ?)",
-        (member_id, email, first_name, last_name),
-    )
-    return member_id
+def outranks(role: str, other: str) -> bool:
+    """Whether ``role`` is stronger than ``other``."""
+    return ROLES.index(role) > ROLES.index(other)
 
 
-def add_member(store: Store, project_id: str, member_id: str, scope: str) -> None:
-    """Make an account a member of a project with a role (replacing an earlier one)."""
-    if scope not in ROLES:
-        raise ValueError(f"scope must be one of {ROLES}, not {scope!r}")
-    store.execute(
-        "INSERT INTO memberships (project_id, member_id, scope) VALUES (?, ?, ?) "
-        "ON CONFLICT (project_id, member_id) DO UPDATE SET scope = excluded.scope",
-        (project_id, member_id, scope),
-    )
-
-
-def create_key(
-    store: Store,
-    project_id: str,
-    member_id: str,
-    comment: str,
-    scopes: Sequence[str],
-    *,
-    tags: Sequence[str] = (),
-    expiration: datetime | None = None,
-    created: datetime | None = None,
-    secret: str | None = None,
-    api_key_id: str | None = None,
-) -> tuple[dict[str, Any], str]:
-    """Insert an API key; returns ``(the key's JSON without the secret, the secret)``."""
-    secret = secret or secrets.token_hex(20)
-    api_key_id = api_key_id or new_id()
-    store.execute(
-        "INSERT INTO api_keys (api_key_id, project_id, member_id, secret_sha256, comment, "
-        "scopes, tags, created, expiration_date) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-        (
-            api_key_id,
-            project_id,
-            member_id,
-            digest(secret),
-            comment,
-            dumps(list(scopes)),
-            dumps(list(tags)),
-            iso(created or utcnow()),
-            None if expiration is None else iso(expiration),
-        ),
-    )
-    row = store.one("SELECT * FROM api_keys WHERE api_key_id = ?", (api_key_id,))
-    assert row is not None
-    return key_json(row), secret
-
-
-def key_json(row: Any) -> dict[str, Any]:
-    """An ``api_keys`` row as the API shows a key (never with its secret)."""
-    out: dict[str, Any] = {
-        "api_key_id": row["api_key_id"],
-        "comment": row["comment"],
-        "scopes": loads(row["scopes"], []),
-        "tags": loads(row["tags"], []),
-        "created": row["created"],
-    }
-    if row["expiration_date"]:
-        out["expiration_date"] = row["expiration_date"]
+def member_json(row: Any) -> dict[str, Any]:
+    """``{member_id, email, first_name?, last_name?}`` of an ``accounts`` row (no nulls)."""
+    out: dict[str, Any] = {"member_id": row["member_id"], "email": row["email"]}
+    for name in ("first_name", "last_name"):
+        if row[name] is not None:
+            out[name] = row[name]
     return out
 
 
-@dataclass(frozen=True)
-class Bootstrap:
-    """The project, owner and key a fresh server starts with (what ``dgdata serve`` prints)."""
+class Accounts(Tables):
+    """Projects, accounts and memberships."""
 
-    project_id: str
-    member_id: str
-    api_key_id: str
-    api_key: str
+    # ------------------------------------------------------------------ projects
 
-
-def bootstrap(store: Store, *, api_key: str | None = None) -> Bootstrap:
-    """Make sure the server has an owner and a project, and an owner key to print.
-
-    With ``api_key`` that key is (re)registered, so a known secret keeps working across restarts
-    and resets; without it a new owner key is minted, as the secret of an old one is not kept.
-    """
-    member_id = ensure_account(store, "owner@dgdata.local", "Local", "Owner")
-    row = store.one(
-        "SELECT project_id FROM memberships WHERE member_id = ? AND scope = 'owner' "
-        "ORDER BY rowid LIMIT 1",
-        (member_id,),
-    )
-    if row is None:
-        project_id = create_project(store, "dgdata local")
-        add_member(store, project_id, member_id, "owner")
-    else:
-        project_id = str(row["project_id"])
-    if api_key is not None:
-        existing = store.one(
-            "SELECT api_key_id FROM api_keys WHERE secret_sha256 = ?", (digest(api_key),)
+    def create_project(
+        self,
+        name: str,
+        company: str | None = None,
+        *,
+        project_id: str | None = None,
+        created: datetime | None = None,
+    ) -> str:
+        """Insert a project (its id and creation time new ones unless given); returns its id."""
+        project_id = project_id or new_id()
+        self.store.execute(
+            "INSERT INTO projects (project_id, name, company, created) VALUES (?, ?, ?, ?)",
+            (project_id, name, company, iso(created or utcnow())),
         )
-        if existing is not None:
-            return Bootstrap(project_id, member_id, str(existing["api_key_id"]), api_key)
-    key, secret = create_key(
-        store, project_id, member_id, "dgdata serve (owner)", ["owner"], secret=api_key
-    )
-    return Bootstrap(project_id, member_id, key["api_key_id"], secret)
+        return project_id
+
+    def project_exists(self, project_id: str) -> bool:
+        """Whether the project exists."""
+        return (
+            self.store.one("SELECT 1 FROM projects WHERE project_id = ?", (project_id,)) is not None
+        )
+
+    def list_projects(self, member_id: str) -> list[dict[str, Any]]:
+        """``{project_id, name}`` of every project the account belongs to, oldest first."""
+        rows = self.store.query(
+            "SELECT p.project_id, p.name FROM projects p JOIN memberships m USING (project_id) "
+            "WHERE m.member_id = ? ORDER BY p.created, p.project_id",
+            (member_id,),
+        )
+        return [dict(row) for row in rows]
+
+    def get_project(self, project_id: str) -> dict[str, Any] | None:
+        """``{project_id, mip_opt_out, name}`` of a project, or None."""
+        row = self.store.one(
+            "SELECT project_id, mip_opt_out, name FROM projects WHERE project_id = ?",
+            (project_id,),
+        )
+        return None if row is None else {**dict(row), "mip_opt_out": bool(row["mip_opt_out"])}
+
+    def rename_project(self, project_id: str, name: str) -> None:
+        """Give a project a new name."""
+        self.store.execute("UPDATE projects SET name = ? WHERE project_id = ?", (name, project_id))
+
+    def delete_project(self, project_id: str) -> None:
+        """Delete a project and everything in it."""
+        self.store.execute("DELETE FROM projects WHERE project_id = ?", (project_id,))
+
+    # ------------------------------------------------------------------ accounts, memberships
+
+    def ensure_account(
+        self, email: str, first_name: str | None = None, last_name: str | None = None
+    ) -> str:
+        """The member id of the account with this email, creating the account if needed."""
+        return self.add_account(new_id(), email, first_name, last_name)
+
+    def add_account(
+        self, member_id: str, email: str, first_name: str | None, last_name: str | None
+    ) -> str:
+        """Add an account with this id unless one has this email; returns the member id of
+        the email's account."""
+        with self.store.transaction():
+            self.store.execute(
+                "INSERT OR IGNORE INTO accounts (member_id, email, first_name, last_name) "
+                "VALUES (?, ?, ?, ?)",
+                (member_id, email, first_name, last_name),
+            )
+            row = self.store.one("SELECT member_id FROM accounts WHERE email = ?", (email,))
+        assert row is not None
+        return str(row["member_id"])
+
+    def add_member(self, project_id: str, member_id: str, scope: str) -> None:
+        """Make an account a member of a project with a role (replacing an earlier one)."""
+        if scope not in ROLES:
+            raise ValueError(f"scope must be one of {ROLES}, not {scope!r}")
+        self.store.execute(
+            "INSERT INTO memberships (project_id, member_id, scope) VALUES (?, ?, ?) "
+            "ON CONFLICT (project_id, member_id) DO UPDATE SET scope = excluded.scope",
+            (project_id, member_id, scope),
+        )
+
+    def member_role(self, project_id: str, member_id: str) -> str | None:
+        """The role an account has in a project, or None if it is not a member."""
+        row = self.store.one(
+            "SELECT scope FROM memberships WHERE project_id = ? AND member_id = ?",
+            (project_id, member_id),
+        )
+        return None if row is None else str(row["scope"])
+
+    def owners(self, project_id: str) -> list[str]:
+        """The member ids of the project's owners."""
+        rows = self.store.query(
+            "SELECT member_id FROM memberships WHERE project_id = ? AND scope = 'owner'",
+            (project_id,),
+        )
+        return [str(row["member_id"]) for row in rows]
+
+    def first_owned_project(self, member_id: str) -> str | None:
+        """The first project (in creation order) the account owns, or None."""
+        row = self.store.one(
+            "SELECT project_id FROM memberships WHERE member_id = ? AND scope = 'owner' "
+            "ORDER BY rowid LIMIT 1",
+            (member_id,),
+        )
+        return None if row is None else str(row["project_id"])
+
+
+def create_project(store: Store, name: str, **options: Any) -> str:
+    """:meth:`Accounts.create_project` on ``store``."""
+    return Accounts(store).create_project(name, **options)
+
+
+def ensure_account(store: Store, email: str, *names: str | None, **options: Any) -> str:
+    """:meth:`Accounts.ensure_account` on ``store``."""
+    return Accounts(store).ensure_account(email, *names, **options)
+
+
+def add_member(store: Store, project_id: str, member_id: str, scope: str) -> None:
+    """:meth:`Accounts.add_member` on ``store``."""
+    Accounts(store).add_member(project_id, member_id, scope)

@@ -19,11 +19,11 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from dgdata.server.backend.accounts import ROLES, role_of
-from dgdata.server.backend.store import Store, digest, iso, loads, utcnow
+from dgdata.server.backend.accounts import Accounts, outranks, role_of, weaker
+from dgdata.server.backend.store import digest, iso, loads, utcnow
 from dgdata.server.errors import ApiError, forbidden, not_found, unauthorized
 
-__all__ = ["Principal", "authenticate", "credential_from_subprotocols", "issue_grant"]
+__all__ = ["Auth", "Principal", "credential_from_subprotocols"]
 
 _MANAGE_NEEDS_A_KEY = "Temporary tokens only work with the listen, speak and read APIs."
 
@@ -39,79 +39,10 @@ class Principal:
     scopes: tuple[str, ...]
     bearer: bool = False
 
-    def role_in(self, store: Store, project_id: str) -> str | None:
-        """The role this caller has in a project, or None if it is not a member."""
-        row = store.one(
-            "SELECT scope FROM memberships WHERE project_id = ? AND member_id = ?",
-            (project_id, self.member_id),
-        )
-        if row is None:
-            return None
-        return min(str(row["scope"]), self.key_role, key=ROLES.index)
-
-    def require(self, store: Store, project_id: str, role: str = "member") -> None:
-        """Raise unless the caller has at least ``role`` in the project (404 if not in it)."""
-        self.require_manage()
-        have = self.role_in(store, project_id)
-        if have is None:
-            if store.one("SELECT 1 FROM projects WHERE project_id = ?", (project_id,)) is None:
-                raise not_found("Project")
-            raise forbidden()
-        if ROLES.index(have) < ROLES.index(role):
-            raise forbidden()
-
     def require_manage(self) -> None:
         """Raise for a grant token, which the manage APIs do not accept."""
         if self.bearer:
             raise forbidden(_MANAGE_NEEDS_A_KEY)
-
-
-def _principal_for_key(store: Store, api_key_id: str, *, bearer: bool) -> Principal:
-    row = store.one(
-        "SELECT api_key_id, project_id, member_id, scopes, expiration_date FROM api_keys "
-        "WHERE api_key_id = ?",
-        (api_key_id,),
-    )
-    if row is None or (row["expiration_date"] and row["expiration_date"] <= iso(utcnow())):
-        raise unauthorized()
-    scopes = tuple(loads(row["scopes"], []))
-    return Principal(
-        api_key_id=str(row["api_key_id"]),
-        project_id=str(row["project_id"]),
-        member_id=str(row["member_id"]),
-        key_role=role_of(scopes),
-        scopes=scopes,
-        bearer=bearer,
-    )
-
-
-def authenticate(
-    store: Store, authorization: str | None, *, allow_bearer: bool = False
-) -> Principal:
-    """The caller named by an ``Authorization`` header value; 401 if there is none valid."""
-    if not authorization:
-        raise unauthorized()
-    scheme, _, credential = authorization.strip().partition(" ")
-    scheme, credential = scheme.lower(), credential.strip()
-    if not credential:
-        raise unauthorized()
-    if scheme == "token":
-        row = store.one(
-            "SELECT api_key_id FROM api_keys WHERE secret_sha256 = ?", (digest(credential),)
-        )
-        if row is None:
-            raise unauthorized()
-        return _principal_for_key(store, str(row["api_key_id"]), bearer=False)
-    if scheme == "bearer":
-        row = store.one(
-            "SELECT api_key_id, expires FROM grants WHERE token_sha256 = ?", (digest(credential),)
-        )
-        if row is None or row["expires"] <= iso(utcnow()):
-            raise unauthorized()
-        if not allow_bearer:
-            raise forbidden(_MANAGE_NEEDS_A_KEY)
-        return _principal_for_key(store, str(row["api_key_id"]), bearer=True)
-    raise unauthorized()
 
 
 def credential_from_subprotocols(protocols: Iterable[str]) -> tuple[str, str] | None:
@@ -123,16 +54,90 @@ def credential_from_subprotocols(protocols: Iterable[str]) -> tuple[str, str] | 
     return None
 
 
-def issue_grant(store: Store, principal: Principal, ttl_seconds: float) -> tuple[str, datetime]:
-    """A new bearer token for the caller's key, valid ``ttl_seconds``; returns it and its expiry."""
-    if principal.bearer:
-        raise forbidden("A temporary token cannot issue another.")
-    if not 1 <= ttl_seconds <= 3600:
-        raise ApiError(400, "Bad Request", "ttl_seconds must be between 1 and 3600.")
-    token = "dgl." + secrets.token_urlsafe(32)
-    expires = utcnow() + timedelta(seconds=ttl_seconds)
-    store.execute(
-        "INSERT INTO grants (token_sha256, api_key_id, expires) VALUES (?, ?, ?)",
-        (digest(token), principal.api_key_id, iso(expires)),
-    )
-    return token, expires
+class Auth(Accounts):
+    """Who is calling (keys and grant tokens) and what they may do in a project."""
+
+    def authenticate(self, authorization: str | None, *, allow_bearer: bool = False) -> Principal:
+        """The caller named by an ``Authorization`` header value; 401 if there is none valid."""
+        if not authorization:
+            raise unauthorized()
+        scheme, _, credential = authorization.strip().partition(" ")
+        scheme, credential = scheme.lower(), credential.strip()
+        if not credential:
+            raise unauthorized()
+        if scheme == "token":
+            row = self.store.one(
+                "SELECT api_key_id FROM api_keys WHERE secret_sha256 = ?", (digest(credential),)
+            )
+            if row is None:
+                raise unauthorized()
+            return self._principal_for_key(str(row["api_key_id"]), bearer=False)
+        if scheme == "bearer":
+            row = self.store.one(
+                "SELECT api_key_id, expires FROM grants WHERE token_sha256 = ?",
+                (digest(credential),),
+            )
+            if row is None or row["expires"] <= iso(utcnow()):
+                raise unauthorized()
+            if not allow_bearer:
+                raise forbidden(_MANAGE_NEEDS_A_KEY)
+            return self._principal_for_key(str(row["api_key_id"]), bearer=True)
+        raise unauthorized()
+
+    def _principal_for_key(self, api_key_id: str, *, bearer: bool) -> Principal:
+        row = self.store.one(
+            "SELECT api_key_id, project_id, member_id, scopes, expiration_date FROM api_keys "
+            "WHERE api_key_id = ?",
+            (api_key_id,),
+        )
+        if row is None or (row["expiration_date"] and row["expiration_date"] <= iso(utcnow())):
+            raise unauthorized()
+        scopes = tuple(loads(row["scopes"], []))
+        return Principal(
+            api_key_id=str(row["api_key_id"]),
+            project_id=str(row["project_id"]),
+            member_id=str(row["member_id"]),
+            key_role=role_of(scopes),
+            scopes=scopes,
+            bearer=bearer,
+        )
+
+    def role_in(self, principal: Principal, project_id: str) -> str | None:
+        """The role a caller has in a project (the weaker of its key's and its member's), or
+        None if it is not a member."""
+        role = self.member_role(project_id, principal.member_id)
+        return None if role is None else weaker(role, principal.key_role)
+
+    def authorize(self, principal: Principal, project_id: str, role: str = "member") -> None:
+        """Raise unless the caller has at least ``role`` in the project (404 if not in it)."""
+        principal.require_manage()
+        have = self.role_in(principal, project_id)
+        if have is None:
+            if not self.project_exists(project_id):
+                raise not_found("Project")
+            raise forbidden()
+        if outranks(role, have):
+            raise forbidden()
+
+    def authenticate_in(
+        self, authorization: str | None, project_id: str, role: str = "member"
+    ) -> Principal:
+        """The caller named by ``authorization``, checked to have ``role`` in the project."""
+        principal = self.authenticate(authorization)
+        self.authorize(principal, project_id, role)
+        return principal
+
+    def issue_grant(self, principal: Principal, ttl_seconds: float) -> tuple[str, datetime]:
+        """A new bearer token for the caller's key, valid ``ttl_seconds``; returns it and its
+        expiry."""
+        if principal.bearer:
+            raise forbidden("A temporary token cannot issue another.")
+        if not 1 <= ttl_seconds <= 3600:
+            raise ApiError(400, "Bad Request", "ttl_seconds must be between 1 and 3600.")
+        token = "dgl." + secrets.token_urlsafe(32)
+        expires = utcnow() + timedelta(seconds=ttl_seconds)
+        self.store.execute(
+            "INSERT INTO grants (token_sha256, api_key_id, expires) VALUES (?, ?, ?)",
+            (digest(token), principal.api_key_id, iso(expires)),
+        )
+        return token, expires

@@ -1,7 +1,8 @@
-"""Usage records for listen, speak and read calls: who called, what it cost, how it went.
+"""One listen, speak or read call being served, until its usage is recorded.
 
-Every call that got past authentication is recorded, failed ones included (with their status
-code and message, and no charge), through :func:`dgdata.server.backend.usage_log.record_request`.
+A :class:`Call` is made when a request has been authenticated (see
+:func:`dgdata.server.routes._context.start_call`) and recorded once, however the request ends,
+with :meth:`Call.record`: failed calls too, with their status code and message and no charge.
 """
 
 from __future__ import annotations
@@ -12,23 +13,21 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from starlette.requests import HTTPConnection
-
 from dgdata.server.backend.auth import Principal
 from dgdata.server.backend.store import utcnow
-from dgdata.server.backend.usage_log import UsageRecord, record_request
-from dgdata.server.state import ServerState, request_id, server_state
+from dgdata.server.backend.usage_log import UsageLog, UsageRecord
 
-__all__ = ["Call", "start_call"]
+__all__ = ["Call"]
 
-log = logging.getLogger("dgdata.server")
+log = logging.getLogger(__name__)
 
 
 @dataclass
 class Call:
     """One listen/speak/read call being served, until :meth:`record` stores it."""
 
-    state: ServerState
+    #: Where the call is recorded (the server's backend).
+    usage: UsageLog
     principal: Principal
     request_id: str
     path: str
@@ -55,8 +54,9 @@ class Call:
         callback: str | None = None,
         streams: int = 0,
     ) -> None:
-        """Store the call (once; later calls are ignored). Never raises: a closed store after a
-        server stop is logged, not propagated into a response or a background job."""
+        """Store the call (once; later calls are ignored). Blocking: async code runs it in a
+        worker thread. Never raises: a closed store after a server stop is logged, not
+        propagated into a response or a background job."""
         if self.recorded:
             return
         self.recorded = True
@@ -87,22 +87,6 @@ class Call:
             callback=callback,
         )
         try:
-            record_request(self.state.store, record)
+            self.usage.record_request(record)
         except Exception:  # the store may be closed when a server stops mid-request
             log.warning("could not record usage of request %s", self.request_id, exc_info=True)
-
-
-def start_call(conn: HTTPConnection, principal: Principal, endpoint: str, method: str) -> Call:
-    """A :class:`Call` for this request (its path and query, tags, request id)."""
-    query = conn.url.query
-    path = conn.url.path + (f"?{query}" if query else "")
-    tags = [t for t in conn.query_params.getlist("tag") if t.strip()]
-    return Call(
-        state=server_state(conn),
-        principal=principal,
-        request_id=request_id(conn),
-        path=path,
-        endpoint=endpoint,
-        method=method,
-        tags=tags,
-    )

@@ -6,7 +6,10 @@ correctly as text. API key secrets and grant tokens are never stored: only their
 
 :class:`Store` wraps one connection shared by the server's threads behind a lock. SQLite is fast
 enough for a local server that one writer at a time is no bottleneck, and a single connection
-makes an in-memory database work across threads.
+makes an in-memory database work across threads. A file database runs in WAL mode, so a reader
+in another process (``sqlite3 server.db``) never blocks the server. Nothing here is async: the
+routes call the :class:`~dgdata.server.backend.core.Backend` in worker threads, never on the
+event loop.
 """
 
 from __future__ import annotations
@@ -22,7 +25,9 @@ from contextlib import contextmanager
 from datetime import datetime, timezone
 from typing import Any
 
-__all__ = ["SCHEMA", "Store", "digest", "dumps", "iso", "loads", "new_id", "utcnow"]
+from dgdata.server.errors import not_found
+
+__all__ = ["SCHEMA", "Store", "Tables", "digest", "dumps", "iso", "loads", "new_id", "utcnow"]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -187,6 +192,7 @@ class Store:
     def __init__(self, path: str | os.PathLike[str] = ":memory:") -> None:
         self.path = str(path)
         self._lock = threading.RLock()
+        self._depth = 0  # transactions open on the thread holding the lock
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
         self._conn.row_factory = sqlite3.Row
         self._conn.execute("PRAGMA foreign_keys = ON")
@@ -200,15 +206,30 @@ class Store:
 
     @contextmanager
     def transaction(self) -> Iterator[sqlite3.Connection]:
-        """Hold the lock and run the block in one transaction (rolled back on error)."""
+        """Hold the lock and run the block in one transaction (rolled back on error).
+
+        A transaction inside another (on the same thread) joins it: everything commits, or
+        rolls back, with the outermost one.
+        """
         with self._lock:
+            if self._depth:
+                self._depth += 1
+                try:
+                    yield self._conn
+                finally:
+                    self._depth -= 1
+                return
             self._conn.execute("BEGIN IMMEDIATE")
+            self._depth = 1
             try:
                 yield self._conn
             except BaseException:
                 self._conn.execute("ROLLBACK")
                 raise
-            self._conn.execute("COMMIT")
+            else:
+                self._conn.execute("COMMIT")
+            finally:
+                self._depth = 0
 
     def query(self, sql: str, params: Sequence[Any] | dict[str, Any] = ()) -> list[sqlite3.Row]:
         """All rows of a query."""
@@ -225,6 +246,11 @@ class Store:
         """Run one statement (its own transaction); returns the number of rows changed."""
         with self._lock:
             return self._conn.execute(sql, params).rowcount
+
+    def execute_many(self, sql: str, rows: Sequence[Sequence[Any]]) -> None:
+        """Run one statement once per row (inside the caller's transaction, if any)."""
+        with self._lock:
+            self._conn.executemany(sql, rows)
 
     def get_meta(self, key: str) -> str | None:
         """A value of the ``meta`` table."""
@@ -253,3 +279,23 @@ class Store:
         """Close the connection."""
         with self._lock:
             self._conn.close()
+
+
+class Tables:
+    """A part of the backend: methods over some tables of one :class:`Store`.
+
+    :class:`~dgdata.server.backend.core.Backend` is made of these parts; each can also be used on
+    its own over a bare store (``Accounts(store).ensure_account(...)``).
+    """
+
+    def __init__(self, store: Store) -> None:
+        self.store = store
+
+    def _one_or_404(
+        self, what: str, sql: str, params: Sequence[Any] | dict[str, Any] = ()
+    ) -> sqlite3.Row:
+        """The first row of a query; the API's 404 naming ``what`` when there is none."""
+        row = self.store.one(sql, params)
+        if row is None:
+            raise not_found(what)
+        return row

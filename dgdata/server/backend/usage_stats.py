@@ -1,4 +1,4 @@
-"""Usage and billing computed from the ``requests`` table: request records, summaries, breakdowns.
+"""Usage statistics computed from the ``requests`` table: the summary, fields and breakdown.
 
 Units, as the ``requests`` table holds them (see :mod:`dgdata.server.backend.usage_log`):
 
@@ -17,34 +17,28 @@ What the API reports:
   ``requests`` only).
 
 Periods are UTC days: every aggregate has ``resolution {"units": "day", "amount": 1}``.
+:class:`UsageStats` reads the rows (:meth:`UsageStats.usage_rows`, filtered by :class:`Filters`);
+billing (:mod:`dgdata.server.backend.billing`) aggregates the same rows in dollars.
 """
 
 from __future__ import annotations
 
-import sqlite3
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from datetime import date, timedelta
 from typing import Any
 
-from dgdata.server.backend.pricing import LISTEN_PER_MINUTE
-from dgdata.server.backend.store import Store, loads
+from dgdata.server.backend import catalog
+from dgdata.server.backend.store import Tables, loads
 
 __all__ = [
-    "BILLING_GROUPINGS",
     "FEATURE_FILTERS",
     "USAGE_GROUPINGS",
     "Filters",
-    "billing_breakdown",
-    "billing_fields",
-    "first_request_day",
-    "line_item",
-    "request_json",
-    "usage_breakdown",
-    "usage_fields",
-    "usage_rows",
-    "usage_summary",
+    "UsageRow",
+    "UsageStats",
+    "period",
 ]
 
 #: The boolean feature filters of ``/usage`` and ``/usage/breakdown`` (the spec's list).
@@ -88,89 +82,18 @@ FEATURE_FILTERS: tuple[str, ...] = (
 )
 
 USAGE_GROUPINGS = ("accessor", "endpoint", "feature_set", "models", "method", "tags", "deployment")
-BILLING_GROUPINGS = ("accessor", "deployment", "line_item", "tags")
 
 RESOLUTION = {"units": "day", "amount": 1}
 
-_FAILURE_MESSAGES = {
-    400: "Bad Request: failed to process audio: corrupt or unsupported data",
-    402: "Project does not have enough credits for this request.",
-    500: "Internal server error.",
-}
 
-# --------------------------------------------------------------------------- request records
-
-
-def request_json(row: sqlite3.Row) -> dict[str, Any]:
-    """A ``requests`` row as ``/requests`` shows it: the spec's fields and the details.
-
-    ``response`` holds ``{details{usd, duration (h), total_audio (s), channels, streams, method,
-    models, tags, features, config}, code, completed}`` for a request that succeeded, or
-    ``{message, code, completed}`` for one that failed; speak and read requests add
-    ``tts_details`` / ``token_details``. Fields the spec types as strings are left out rather
-    than sent as null.
-    """
-    code = int(row["code"])
-    out: dict[str, Any] = {
-        "request_id": row["request_id"],
-        "project_uuid": row["project_id"],
-        "created": row["created"],
-        "path": row["path"],
+def period(start: date, end: date, results: list[dict[str, Any]]) -> dict[str, Any]:
+    """An aggregate answer: ``{start, end, resolution, results}``."""
+    return {
+        "start": start.isoformat(),
+        "end": end.isoformat(),
+        "resolution": dict(RESOLUTION),
+        "results": results,
     }
-    if row["api_key_id"] is not None:
-        out["api_key_id"] = row["api_key_id"]
-    response: dict[str, Any]
-    models = loads(row["models"], [])
-    if code < 400:
-        duration = float(row["duration"])
-        response = {
-            "details": {
-                "usd": float(row["usd"]),
-                "duration": round(duration / 3600.0, 9),
-                "total_audio": float(row["total_audio"]),
-                "channels": int(row["channels"]),
-                "streams": int(row["streams"]),
-                "method": row["method"],
-                "models": models,
-                "tags": loads(row["tags"], []),
-                "features": loads(row["features"], []),
-                "config": loads(row["config"], {}),
-            },
-            "code": code,
-        }
-        if row["tts_characters"]:
-            response["tts_details"] = {
-                "duration": duration,
-                "speech_segments": [
-                    {"characters": int(row["tts_characters"]), "model": models[0] if models else ""}
-                ],
-            }
-        if row["tokens_in"] or row["tokens_out"]:
-            response["token_details"] = [
-                {
-                    "feature": "read" if row["endpoint"] == "read" else "intelligence",
-                    "input": int(row["tokens_in"]),
-                    "output": int(row["tokens_out"]),
-                    "model": models[0] if models else "",
-                }
-            ]
-    else:
-        response = {
-            "message": row["message"] or _FAILURE_MESSAGES.get(code, "Request failed."),
-            "code": code,
-        }
-    if row["completed"] is not None:
-        response["completed"] = row["completed"]
-    out["response"] = response
-    out["method"] = row["method"]  # also outside details, so failed requests carry it too
-    out["code"] = code
-    out["deployment"] = row["deployment"]
-    if row["callback"] is not None:
-        out["callback"] = row["callback"]
-    return out
-
-
-# --------------------------------------------------------------------------- filtering
 
 
 @dataclass
@@ -183,14 +106,15 @@ class Filters:
     method: str | None = None
     model: str | None = None
     tag: list[str] = field(default_factory=list)
-    line_item: str | None = None
     #: Feature filters: True includes requests that used the feature (several are OR-ed), False
     #: excludes requests that used it (AND-ed).
     features: dict[str, bool] = field(default_factory=dict)
 
 
 @dataclass
-class _Row:
+class UsageRow:
+    """One request as the aggregates read it: its UTC day and the columns they use."""
+
     day: str
     api_key_id: str | None
     endpoint: str
@@ -220,7 +144,7 @@ def _used(value: Any) -> bool:
     return value not in (None, False, "", "false", 0, [], {})
 
 
-def _uses(row: _Row, feature: str) -> bool:
+def _uses(row: UsageRow, feature: str) -> bool:
     if feature in row.features:
         return True
     if feature == "callback" and row.callback:
@@ -228,7 +152,7 @@ def _uses(row: _Row, feature: str) -> bool:
     return _used(row.config.get(feature))
 
 
-def _model_names(row: _Row) -> set[str]:
+def _model_names(row: UsageRow) -> set[str]:
     names = {m.lower() for m in row.models}
     requested = row.config.get("model")
     if isinstance(requested, str):
@@ -236,14 +160,12 @@ def _model_names(row: _Row) -> set[str]:
     return names
 
 
-def _matches_model(row: _Row, wanted: set[str]) -> bool:
+def _matches_model(row: UsageRow, wanted: set[str]) -> bool:
     return bool(_model_names(row) & wanted)
 
 
 def _model_keys(model: str) -> set[str]:
     """Every name a model filter (a UUID or a name) may match in a request."""
-    from dgdata.server.backend import catalog
-
     entry = catalog.find(model)
     keys = {model.strip().lower()}
     if entry is not None:
@@ -252,43 +174,8 @@ def _model_keys(model: str) -> set[str]:
     return keys
 
 
-def usage_rows(
-    store: Store, project_id: str, start: date, end: date, filters: Filters
-) -> list[_Row]:
-    """The project's requests of the days ``start``..``end`` (inclusive) that pass ``filters``."""
-    sql = [f"SELECT {_COLUMNS} FROM requests WHERE project_id = ? AND created >= ? AND created < ?"]
-    params: list[Any] = [project_id, start.isoformat(), (end + timedelta(days=1)).isoformat()]
-    for column in ("deployment", "endpoint", "method"):
-        value = getattr(filters, column)
-        if value is not None:
-            sql.append(f"AND {column} = ?")
-            params.append(value)
-    if filters.accessor is not None:
-        sql.append("AND api_key_id = ?")
-        params.append(filters.accessor)
-    rows = [_row(r) for r in store.query(" ".join(sql), params)]
-    wanted_models = _model_keys(filters.model) if filters.model else None
-    wanted_tags = set(filters.tag)
-    including = [name for name, on in filters.features.items() if on]
-    excluding = [name for name, on in filters.features.items() if not on]
-    out = []
-    for row in rows:
-        if wanted_models is not None and not _matches_model(row, wanted_models):
-            continue
-        if wanted_tags and not wanted_tags & set(row.tags):
-            continue
-        if filters.line_item is not None and line_item(row) != filters.line_item:
-            continue
-        if including and not any(_uses(row, name) for name in including):
-            continue
-        if any(_uses(row, name) for name in excluding):
-            continue
-        out.append(row)
-    return out
-
-
-def _row(r: sqlite3.Row) -> _Row:
-    return _Row(
+def _row(r: Any) -> UsageRow:
+    return UsageRow(
         day=str(r["created"])[:10],
         api_key_id=r["api_key_id"],
         endpoint=str(r["endpoint"]),
@@ -309,17 +196,16 @@ def _row(r: sqlite3.Row) -> _Row:
     )
 
 
-def first_request_day(store: Store, project_id: str) -> date | None:
-    """The UTC day of the project's first request, or None."""
-    row = store.one(
-        "SELECT min(created) AS first FROM requests WHERE project_id = ?", (project_id,)
-    )
-    if row is None or row["first"] is None:
-        return None
-    return date.fromisoformat(str(row["first"])[:10])
-
-
-# --------------------------------------------------------------------------- usage
+def _passes(row: UsageRow, filters: Filters, wanted_models: set[str] | None) -> bool:
+    """Whether a row passes the filters that SQL does not apply (models, tags, features)."""
+    if wanted_models is not None and not _matches_model(row, wanted_models):
+        return False
+    if filters.tag and not set(filters.tag) & set(row.tags):
+        return False
+    including = [name for name, on in filters.features.items() if on]
+    if including and not any(_uses(row, name) for name in including):
+        return False
+    return not any(_uses(row, name) for name, on in filters.features.items() if not on)
 
 
 class _Metrics:
@@ -329,7 +215,7 @@ class _Metrics:
         self.audio = self.billed = self.agent = 0.0
         self.tin = self.tout = self.chars = self.count = self.tts_requests = 0
 
-    def add(self, row: _Row) -> None:
+    def add(self, row: UsageRow) -> None:
         self.count += 1
         if row.code >= 400:  # counted as a request; what it did not do is not usage
             return
@@ -364,28 +250,11 @@ def _days(start: date, end: date) -> Iterable[str]:
         yield (start + timedelta(days=offset)).isoformat()
 
 
-def usage_summary(rows: Sequence[_Row], start: date, end: date) -> dict[str, Any]:
-    """``/usage``: one result per day of the range (days without requests included)."""
-    per_day: dict[str, _Metrics] = defaultdict(_Metrics)
-    for row in rows:
-        per_day[row.day].add(row)
-    results = [
-        {"start": day, "end": day, **(per_day[day] if day in per_day else _Metrics()).as_json()}
-        for day in _days(start, end)
-    ]
-    return {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "resolution": dict(RESOLUTION),
-        "results": results,
-    }
-
-
-def _feature_set(row: _Row) -> str:
+def _feature_set(row: UsageRow) -> str:
     return ",".join(sorted(set(row.features)))
 
 
-_USAGE_KEYS: dict[str, Callable[[_Row], Any]] = {
+_USAGE_KEYS: dict[str, Callable[[UsageRow], Any]] = {
     "accessor": lambda r: r.api_key_id,
     "endpoint": lambda r: r.endpoint,
     "feature_set": _feature_set,
@@ -395,49 +264,96 @@ _USAGE_KEYS: dict[str, Callable[[_Row], Any]] = {
     "deployment": lambda r: r.deployment,
 }
 
-
-def usage_breakdown(
-    rows: Sequence[_Row], start: date, end: date, grouping: str | None
-) -> dict[str, Any]:
-    """``/usage/breakdown``: one result per day and group (groups without requests left out).
-
-    Grouping fields not grouped by are null (``models``, which the spec types as a plain array,
-    is ``[]``).
-    """
-    key_of = _USAGE_KEYS[grouping] if grouping else (lambda r: None)
-    groups: dict[tuple[str, Any], _Metrics] = defaultdict(_Metrics)
-    for row in rows:
-        groups[(row.day, key_of(row))].add(row)
-    results = []
-    for (day, key), metrics in sorted(
-        groups.items(), key=lambda item: (item[0][0], repr(item[0][1]))
-    ):
-        group: dict[str, Any] = {
-            "start": day,
-            "end": day,
-            "accessor": None,
-            "endpoint": None,
-            "feature_set": None,
-            "models": [],
-            "method": None,
-            "tags": None,
-            "deployment": None,
-        }
-        if grouping is not None:
-            group[grouping] = list(key) if isinstance(key, tuple) else key
-        results.append({**metrics.as_json(), "grouping": group})
-    return {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "resolution": dict(RESOLUTION),
-        "results": results,
-    }
+#: The grouping fields of a ``/usage/breakdown`` result, null unless grouped by (``models``,
+#: which the spec types as a plain array, is ``[]``).
+_NO_GROUPING: dict[str, Any] = {
+    "accessor": None,
+    "endpoint": None,
+    "feature_set": None,
+    "models": [],
+    "method": None,
+    "tags": None,
+    "deployment": None,
+}
 
 
-def usage_fields(rows: Sequence[_Row]) -> dict[str, Any]:
-    """``/usage/fields``: the tags, models, methods and features the requests used."""
-    from dgdata.server.backend import catalog
+def grouping_value(key: Any) -> Any:
+    """A group key as JSON shows it (tuples, such as tags, become lists)."""
+    return list(key) if isinstance(key, tuple) else key
 
+
+class UsageStats(Tables):
+    """Reading the ``requests`` table in aggregate."""
+
+    def usage_rows(
+        self, project_id: str, start: date, end: date, filters: Filters
+    ) -> list[UsageRow]:
+        """The project's requests of the days ``start``..``end`` (inclusive) that pass
+        ``filters``."""
+        sql = [
+            f"SELECT {_COLUMNS} FROM requests WHERE project_id = ? AND created >= ? AND created < ?"
+        ]
+        params: list[Any] = [project_id, start.isoformat(), (end + timedelta(days=1)).isoformat()]
+        for column, value in (
+            ("deployment", filters.deployment),
+            ("endpoint", filters.endpoint),
+            ("method", filters.method),
+            ("api_key_id", filters.accessor),
+        ):
+            if value is not None:
+                sql.append(f"AND {column} = ?")
+                params.append(value)
+        wanted_models = _model_keys(filters.model) if filters.model else None
+        rows = (_row(r) for r in self.store.query(" ".join(sql), params))
+        return [row for row in rows if _passes(row, filters, wanted_models)]
+
+    def first_request_day(self, project_id: str) -> date | None:
+        """The UTC day of the project's first request, or None."""
+        row = self.store.one(
+            "SELECT min(created) AS first FROM requests WHERE project_id = ?", (project_id,)
+        )
+        if row is None or row["first"] is None:
+            return None
+        return date.fromisoformat(str(row["first"])[:10])
+
+    def usage_summary(
+        self, project_id: str, start: date, end: date, filters: Filters
+    ) -> dict[str, Any]:
+        """``/usage``: one result per day of the range (days without requests included)."""
+        per_day: dict[str, _Metrics] = defaultdict(_Metrics)
+        for row in self.usage_rows(project_id, start, end, filters):
+            per_day[row.day].add(row)
+        results = [
+            {"start": day, "end": day, **per_day.get(day, _Metrics()).as_json()}
+            for day in _days(start, end)
+        ]
+        return period(start, end, results)
+
+    def usage_breakdown(
+        self, project_id: str, start: date, end: date, filters: Filters, grouping: str | None
+    ) -> dict[str, Any]:
+        """``/usage/breakdown``: one result per day and group (groups without requests left
+        out); grouping fields not grouped by are null."""
+        key_of = _USAGE_KEYS[grouping] if grouping else (lambda r: None)
+        groups: dict[tuple[str, Any], _Metrics] = defaultdict(_Metrics)
+        for row in self.usage_rows(project_id, start, end, filters):
+            groups[(row.day, key_of(row))].add(row)
+        results = []
+        for (day, key), metrics in sorted(
+            groups.items(), key=lambda item: (item[0][0], repr(item[0][1]))
+        ):
+            group: dict[str, Any] = {"start": day, "end": day, **_NO_GROUPING}
+            if grouping is not None:
+                group[grouping] = grouping_value(key)
+            results.append({**metrics.as_json(), "grouping": group})
+        return period(start, end, results)
+
+    def usage_fields(self, project_id: str, start: date, end: date) -> dict[str, Any]:
+        """``/usage/fields``: the tags, models, methods and features the requests used."""
+        return _fields(self.usage_rows(project_id, start, end, Filters()))
+
+
+def _fields(rows: Sequence[UsageRow]) -> dict[str, Any]:
     tags: set[str] = set()
     methods: set[str] = set()
     features: set[str] = set()
@@ -463,97 +379,4 @@ def usage_fields(rows: Sequence[_Row]) -> dict[str, Any]:
         "models": [models[key] for key in sorted(models)],
         "processing_methods": sorted(methods),
         "features": sorted(features),
-    }
-
-
-# --------------------------------------------------------------------------- billing
-
-_FAMILY_NAMES = {
-    "nova-3": "Nova-3",
-    "nova-2": "Nova-2",
-    "nova": "Nova",
-    "enhanced": "Enhanced",
-    "base": "Base",
-    "whisper": "Whisper",
-    "aura": "Aura",
-    "aura-2": "Aura-2",
-    "read": "Text Intelligence",
-    "agent": "Voice Agent",
-}
-_METHOD_NAMES = {"sync": "Sync", "async": "Async", "streaming": "Stream"}
-
-
-def _family(row: _Row) -> str:
-    model = (row.models[0] if row.models else str(row.config.get("model") or "")).lower()
-    if row.endpoint == "speak":
-        return "aura-2" if model.startswith("aura-2") else "aura"
-    if row.endpoint in ("read", "agent"):
-        return row.endpoint
-    for family in sorted(LISTEN_PER_MINUTE, key=len, reverse=True):
-        if model == family or model.startswith(family + "-") or model.endswith("-" + family):
-            return family
-    return model or "unknown"
-
-
-def line_item(row: _Row) -> str:
-    """A request's billing line item, ``{method}::{model family}``: e.g. ``streaming::nova-3``."""
-    return f"{row.method}::{_family(row)}"
-
-
-def _line_item_name(item: str) -> str:
-    method, _, family = item.partition("::")
-    return f"{_FAMILY_NAMES.get(family, family)} ({_METHOD_NAMES.get(method, method)})"
-
-
-def billable(rows: Iterable[_Row]) -> list[_Row]:
-    """The requests that are billed: those that did not fail."""
-    return [row for row in rows if row.code < 400]
-
-
-_BILLING_KEYS: dict[str, Callable[[_Row], Any]] = {
-    "accessor": lambda r: r.api_key_id,
-    "deployment": lambda r: r.deployment,
-    "line_item": line_item,
-    "tags": lambda r: tuple(sorted(set(r.tags))),
-}
-
-
-def billing_breakdown(
-    rows: Sequence[_Row], start: date, end: date, groupings: Sequence[str]
-) -> dict[str, Any]:
-    """``/billing/breakdown``: dollars per day and group (fields not grouped by are null)."""
-    sums: dict[tuple[Any, ...], float] = defaultdict(float)
-    for row in billable(rows):
-        key = (row.day, *(_BILLING_KEYS[g](row) for g in groupings))
-        sums[key] += row.usd
-    results = []
-    for key, dollars in sorted(sums.items(), key=lambda item: repr(item[0])):
-        group: dict[str, Any] = {
-            "start": key[0],
-            "end": key[0],
-            "accessor": None,
-            "deployment": None,
-            "line_item": None,
-            "tags": None,
-        }
-        for name, value in zip(groupings, key[1:], strict=True):
-            group[name] = list(value) if isinstance(value, tuple) else value
-        results.append({"dollars": round(dollars, 6), "grouping": group})
-    return {
-        "start": start.isoformat(),
-        "end": end.isoformat(),
-        "resolution": dict(RESOLUTION),
-        "results": results,
-    }
-
-
-def billing_fields(rows: Sequence[_Row]) -> dict[str, Any]:
-    """``/billing/fields``: the accessors, deployments, tags and line items billed."""
-    billed = billable(rows)
-    items = sorted({line_item(row) for row in billed})
-    return {
-        "accessors": sorted({row.api_key_id for row in billed if row.api_key_id}),
-        "deployments": sorted({row.deployment for row in billed}),
-        "tags": sorted({tag for row in billed for tag in row.tags}),
-        "line_items": {item: _line_item_name(item) for item in items},
     }

@@ -6,7 +6,7 @@ small thread pool (:func:`submit`), and the result is sent to the callback URL w
 non-2xx answer, :data:`ATTEMPTS` times in all, waiting :data:`BACKOFF` seconds before the first
 retry and twice as long before each next one. How it went (the last status code, 0 when the
 receiver never answered, and the number of attempts) is stored on the request with
-:func:`dgdata.server.backend.usage_log.set_callback_result`.
+:meth:`dgdata.server.backend.usage_log.UsageLog.set_callback_result`.
 
 Like Deepgram, the delivery carries a ``dg-token`` header with the id of the API key that made
 the request, so a receiver can tell its callbacks from anyone else's POSTs.
@@ -23,12 +23,10 @@ from typing import Any
 
 import requests
 
-from dgdata.server.backend.store import Store
-from dgdata.server.backend.usage_log import set_callback_result
+from dgdata.server.backend.calls import Call
+from dgdata.server.backend.usage_log import UsageLog
 
-__all__ = ["ATTEMPTS", "BACKOFF", "deliver", "submit"]
-
-log = logging.getLogger("dgdata.server")
+__all__ = ["ATTEMPTS", "BACKOFF", "deliver", "deliver_result", "submit"]
 
 #: Delivery attempts in all (the first one and the retries).
 ATTEMPTS = 4
@@ -39,6 +37,7 @@ TIMEOUT = 10.0
 #: Background jobs that may run at once (recognition itself is bounded by the decoder pool).
 WORKERS = 4
 
+log = logging.getLogger(__name__)
 _lock = threading.Lock()
 _executor: ThreadPoolExecutor | None = None
 
@@ -62,7 +61,7 @@ def submit(job: Callable[[], Any]) -> Future[Any]:
 
 
 def deliver(
-    store: Store,
+    usage: UsageLog,
     request_id: str,
     url: str,
     *,
@@ -72,7 +71,8 @@ def deliver(
     api_key_id: str | None = None,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, int]:
-    """Send ``body`` to ``url``, retrying; returns and stores ``(last status, attempts)``.
+    """Send ``body`` to ``url``, retrying; returns ``(last status, attempts)`` and stores them
+    on the request in ``usage`` (the server's backend). Blocking: runs on the background pool.
 
     The status is 0 when the receiver never answered (refused, timed out).
     """
@@ -97,7 +97,7 @@ def deliver(
             sleep(delay)
             delay *= 2
     try:
-        set_callback_result(store, request_id, code, attempts)
+        usage.set_callback_result(request_id, code, attempts)
     except Exception:  # the store may be closed if the server stopped meanwhile
         log.warning("could not store the callback result of %s", request_id, exc_info=True)
     if not 200 <= code < 300:
@@ -109,3 +109,19 @@ def deliver(
             code or "none",
         )
     return code, attempts
+
+
+def deliver_result(
+    call: Call, url: str, body: bytes, *, method: str, content_type: str = "application/json"
+) -> tuple[int, int]:
+    """Deliver a call's result (or error body) to its callback URL: :func:`deliver` with the
+    call's request id, key and usage log."""
+    return deliver(
+        call.usage,
+        call.request_id,
+        url,
+        method=method,
+        body=body,
+        content_type=content_type,
+        api_key_id=call.principal.api_key_id,
+    )

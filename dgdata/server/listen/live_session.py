@@ -10,7 +10,8 @@ Deepgram's messages back:
 * ``Results`` (interim ones only with ``interim_results=true``; finals at endpoints, with
   ``speech_final``), ``SpeechStarted`` with ``vad_events=true``, ``UtteranceEnd`` once a channel's
   last word is ``utterance_end_ms`` old;
-* close 1011 ``NET-0001`` after ``live_idle_timeout`` seconds with neither audio nor KeepAlive,
+* close 1011 ``NET-0001`` after ``live_idle_timeout`` seconds with neither audio nor KeepAlive
+  (never while the server is still recognising audio it got: the client is waiting, not idle),
   close 1008 ``DATA-0000`` for audio that cannot be decoded.
 
 Recognition never runs on the event loop: each batch of audio goes to a worker thread, one at a
@@ -38,43 +39,23 @@ from typing import Any
 import anyio
 from starlette.websockets import WebSocket
 
-from dgdata.server.asr.live_engine import (
-    AudioError,
-    ChannelRecognizer,
-    Event,
-    Hypothesis,
-    RecognizerBusy,
-    SpeechStart,
-    StreamAudio,
-    UtteranceEndEvent,
-    open_audio,
-    open_recognizer,
-)
+from dgdata.server.asr.decoder import DecoderPool
+from dgdata.server.asr.live_engine import AudioError, RecognizerBusy
 from dgdata.server.backend.calls import Call
 from dgdata.server.backend.pricing import listen_cost
 from dgdata.server.backend.store import iso
-from dgdata.server.listen.options import ListenOptions, model_metadata
-from dgdata.server.listen.response import format_alternative
+from dgdata.server.listen.live_results import StreamRecognition
+from dgdata.server.listen.options import ListenOptions
 
 __all__ = ["IDLE_REASON", "LiveSession"]
 
-log = logging.getLogger("dgdata.server")
+log = logging.getLogger(__name__)
 
 #: Close reasons, as Deepgram sends them.
 IDLE_REASON = "NET-0001"
 DATA_REASON = "DATA-0000"
 #: Close code and reason when no decoder frees up for a stream in time.
 BUSY = (1013, "try again later: every decoder is busy")
-#: Seconds a stream waits for a free decoder when someone starts speaking.
-DECODER_WAIT = 10.0
-
-
-@dataclass
-class _Channel:
-    recognizer: ChannelRecognizer
-    last_word_end: float | None = None
-    utterance_end_sent: bool = True
-    flushed_to: float = 0.0  # stream seconds up to which a final result covers the audio
 
 
 @dataclass
@@ -92,10 +73,12 @@ class LiveSession:
         *,
         options: ListenOptions,
         call: Call,
+        decoders: DecoderPool,
         idle_timeout: float,
         abort: Callable[[], None] | None = None,
         drop_after_ms: float | None = None,
     ) -> None:
+        self.recognition = StreamRecognition(options, decoders, call.request_id)
         self.ws = websocket
         self.options = options
         self.call = call
@@ -104,16 +87,12 @@ class LiveSession:
         self.drop_after_ms = drop_after_ms
         self.request_id = call.request_id
         self.created = iso(call.created)
-        self.model_uuid, self.model_info = model_metadata(options.model)
         self.sha = hashlib.sha256()
         self.last_activity = time.monotonic()
         self.items: deque[_Item] = deque()
         self.wake = asyncio.Event()
         self.closed = False  # no more sends: we closed, or the client is gone
-        self.audio: StreamAudio | None = None
-        self.channels: list[_Channel] = []
-        self.seconds = 0.0  # audio decoded so far (per channel)
-        self.audio_channels: int | None = None  # channels of the decoded audio, once known
+        self.recognising = False  # an item is being recognised in a worker thread
         self.outcome: tuple[int, str | None] = (200, None)  # (usage code, message)
 
     # ------------------------------------------------------------------ lifecycle
@@ -144,33 +123,23 @@ class LiveSession:
                     task.cancel()
                     with contextlib.suppress(BaseException):
                         await task
-            await anyio.to_thread.run_sync(self._release)
-            self._record()
+            await anyio.to_thread.run_sync(self._release_and_record)
 
-    def _release(self) -> None:
-        """Give the decoders back; count audio received but never recognised (the stream
-        ended first) so that usage bills every second that arrived."""
-        for channel in self.channels:
-            with contextlib.suppress(Exception):
-                channel.recognizer.close()
-        rest = b"".join(bytes(item.data) for item in self.items if item.kind == "audio")
+    def _release_and_record(self) -> None:
+        """The stream's end (blocking): give the decoders back (counting audio that arrived but
+        was never recognised, unless the stream failed), then record the usage."""
+        unheard = b"".join(bytes(item.data) for item in self.items if item.kind == "audio")
         self.items.clear()
-        if rest and self.outcome[0] < 400:
-            with contextlib.suppress(Exception):
-                if self.audio is None:
-                    self.audio = open_audio(self.options)
-                self.seconds += self.audio.feed(rest).shape[0] / 16000.0
-
-    def _record(self) -> None:
+        recognition = self.recognition
+        recognition.release(unheard if self.outcome[0] < 400 else b"")
         code, message = self.outcome
-        channels = self.audio_channels or self.options.channels
-        billed = channels if self.options.multichannel else 1
+        billed, seconds = recognition.billed_channels, recognition.seconds
         self.call.record(
             code=code,
             message=message,
-            duration=self.seconds,
+            duration=seconds,
             channels=billed,
-            usd=listen_cost(self.options.model, "streaming", self.seconds, billed),
+            usd=listen_cost(self.options.model, "streaming", seconds, billed),
             models=[self.options.model],
             features=self.options.features,
             config=self.options.config,
@@ -192,14 +161,12 @@ class LiveSession:
     async def _read(self) -> str:
         """Read frames until the stream ends: ``close``, ``idle`` or ``gone``."""
         while True:
-            remaining = self.last_activity + self.idle_timeout - time.monotonic()
+            remaining = self._idle_remaining()
             if remaining <= 0:
                 return "idle"
             try:
                 message = await asyncio.wait_for(self.ws.receive(), timeout=remaining)
             except asyncio.TimeoutError:
-                if self.last_activity + self.idle_timeout <= time.monotonic():
-                    return "idle"
                 continue
             if message["type"] == "websocket.disconnect":
                 self.closed = True
@@ -229,6 +196,14 @@ class LiveSession:
                 self.last_activity = time.monotonic()
                 log.debug("live stream %s: ignoring a %r message", self.request_id, kind)
 
+    def _idle_remaining(self) -> float:
+        """Seconds before the stream counts as idle: ``idle_timeout`` after the client's last
+        message or the end of the server's last recognition, whichever is later (a client
+        waiting for the answer to its audio is not idle, however busy the machine)."""
+        if self.recognising or self.items:
+            return self.idle_timeout
+        return self.last_activity + self.idle_timeout - time.monotonic()
+
     def _enqueue(self, item: _Item) -> None:
         if item.kind == "audio" and self.items and self.items[-1].kind == "audio":
             self.items[-1].data.extend(item.data)  # merge with audio not yet picked up
@@ -245,8 +220,11 @@ class LiveSession:
                 self.wake.clear()
                 await self.wake.wait()
             item = self.items.popleft()
+            self.recognising = True
             try:
-                messages = await anyio.to_thread.run_sync(self._process, item)
+                messages = await anyio.to_thread.run_sync(
+                    self.recognition.process, item.kind, bytes(item.data)
+                )
             except AudioError as exc:
                 log.info("live stream %s: undecodable audio: %s", self.request_id, exc)
                 self.outcome = (400, f"{DATA_REASON}: the audio could not be decoded ({exc}).")
@@ -265,161 +243,15 @@ class LiveSession:
                 self.items.clear()
                 await self._close(1011, "internal error")
                 return
+            finally:
+                self.recognising = False
+                self.last_activity = time.monotonic()
             for message in messages:
                 await self._send(message)
             if item.kind == "close":
-                await self._send(self._metadata())
+                await self._send(self.recognition.metadata(self.sha.hexdigest(), self.created))
                 await self._close(1000, "")
                 return
-
-    def _process(self, item: _Item) -> list[dict[str, Any]]:
-        """Recognise one item (runs in a worker thread); the messages to send."""
-        messages: list[dict[str, Any]] = []
-        if item.kind == "audio":
-            if self.audio is None:
-                self.audio = open_audio(self.options)
-            messages.extend(self._feed(self.audio.feed(bytes(item.data))))
-        else:
-            if self.audio is not None:
-                messages.extend(self._feed(self.audio.flush()))
-            if item.kind == "finalize":
-                self._ensure_channels(self.options.channels)
-            for index, channel in enumerate(self.channels):
-                events = channel.recognizer.finalize()
-                flushed = self._emit(index, events, from_finalize=item.kind == "finalize")
-                if item.kind == "finalize" and not any(
-                    m["type"] == "Results" and m["is_final"] for m in flushed
-                ):  # Finalize is always answered, so a client waiting for it is not stuck
-                    empty = Hypothesis(True, channel.flushed_to, self.seconds)
-                    flushed.append(self._results(index, empty, from_finalize=True))
-                messages.extend(flushed)
-                channel.flushed_to = self.seconds
-        if item.kind == "close":
-            messages.extend(self._last_utterance_ends())
-        return messages
-
-    def _feed(self, pcm: Any) -> list[dict[str, Any]]:
-        """Recognise decoded audio, ``(n, channels)`` at 16 kHz."""
-        if pcm.shape[0] == 0:
-            return []
-        self.audio_channels = pcm.shape[1]
-        self._ensure_channels(pcm.shape[1])
-        self.seconds += pcm.shape[0] / 16000.0
-        messages: list[dict[str, Any]] = []
-        for index, channel in enumerate(self.channels):
-            lane = pcm[:, index] if self.options.multichannel else _mix(pcm)
-            messages.extend(self._emit(index, channel.recognizer.feed(lane)))
-        return messages
-
-    def _ensure_channels(self, count: int) -> None:
-        if self.channels:
-            return
-        lanes = count if self.options.multichannel else 1
-        state = self.call.state
-        if lanes > state.settings.decoders:  # a WAV header said more channels than decoders
-            raise RecognizerBusy(
-                f"multichannel with {lanes} channels needs {lanes} decoders; this server runs "
-                f"{state.settings.decoders}"
-            )
-        pool = state.live_decoders
-        self.channels = [
-            _Channel(open_recognizer(self.options, pool, DECODER_WAIT)) for _ in range(lanes)
-        ]
-
-    def _emit(
-        self, index: int, events: list[Event], *, from_finalize: bool | None = None
-    ) -> list[dict[str, Any]]:
-        """Messages for a channel's events; ``from_finalize`` overrides the events' flag
-        (a Finalize flush is, a CloseStream flush is not)."""
-        out: list[dict[str, Any]] = []
-        channel = self.channels[index]
-        for event in events:
-            if isinstance(event, UtteranceEndEvent):
-                if self.options.utterance_end_ms is not None:
-                    channel.utterance_end_sent = True
-                    out.append(self._utterance_end(index, event.last_word_end))
-                continue
-            if isinstance(event, SpeechStart):
-                if self.options.vad_events:
-                    out.append(
-                        {
-                            "type": "SpeechStarted",
-                            "channel": self._channel_index(index),
-                            "timestamp": round(event.timestamp, 3),
-                        }
-                    )
-                continue
-            if not event.is_final and not self.options.interim_results:
-                continue
-            if event.is_final:
-                channel.flushed_to = max(channel.flushed_to, event.end)
-                if event.words:
-                    channel.last_word_end = event.words[-1].end
-                    channel.utterance_end_sent = False
-            finalize = event.from_finalize if from_finalize is None else from_finalize
-            out.append(self._results(index, event, from_finalize=finalize))
-        return out
-
-    def _utterance_end(self, index: int, last_word_end: float) -> dict[str, Any]:
-        return {
-            "type": "UtteranceEnd",
-            "channel": self._channel_index(index),
-            "last_word_end": round(last_word_end, 3),
-        }
-
-    def _last_utterance_ends(self) -> list[dict[str, Any]]:
-        """At CloseStream: the UtteranceEnd of words the stream ended too soon after."""
-        if self.options.utterance_end_ms is None:
-            return []
-        out = []
-        for index, channel in enumerate(self.channels):
-            if not channel.utterance_end_sent and channel.last_word_end is not None:
-                channel.utterance_end_sent = True
-                out.append(self._utterance_end(index, channel.last_word_end))
-        return out
-
-    def _channel_index(self, index: int) -> list[int]:
-        total = len(self.channels) if self.options.multichannel else 1
-        return [index, max(total, 1)]
-
-    def _results(self, index: int, event: Hypothesis, *, from_finalize: bool) -> dict[str, Any]:
-        speaker: int | None = None
-        if self.options.diarize:  # no diarizer: one speaker per channel
-            speaker = index if self.options.multichannel else 0
-        alternative = format_alternative(
-            event.words,
-            self.options.values,
-            speaker=speaker,
-            speaker_confidence=1.0 if self.options.multichannel else 0.0,
-        )
-        return {
-            "type": "Results",
-            "channel_index": self._channel_index(index),
-            "duration": round(max(event.end - event.start, 0.0), 3),
-            "start": round(event.start, 3),
-            "is_final": event.is_final,
-            "speech_final": event.speech_final,
-            "from_finalize": bool(from_finalize and event.is_final),
-            "channel": {"alternatives": [alternative]},
-            "metadata": {
-                "request_id": self.request_id,
-                "model_info": dict(self.model_info),
-                "model_uuid": self.model_uuid,
-            },
-        }
-
-    def _metadata(self) -> dict[str, Any]:
-        return {
-            "type": "Metadata",
-            "transaction_key": "deprecated",
-            "request_id": self.request_id,
-            "sha256": self.sha.hexdigest(),
-            "created": self.created,
-            "duration": round(self.seconds, 3),
-            "channels": self.audio_channels or self.options.channels,
-            "models": [self.model_uuid],
-            "model_info": {self.model_uuid: dict(self.model_info)},
-        }
 
     # ------------------------------------------------------------------ sending
 
@@ -437,13 +269,6 @@ class LiveSession:
         self.closed = True
         with contextlib.suppress(Exception):
             await self.ws.close(code, reason)
-
-
-def _mix(pcm: Any) -> Any:
-    """Mono int16 from (n, channels) int16."""
-    if pcm.shape[1] == 1:
-        return pcm[:, 0]
-    return pcm.mean(axis=1).round().astype("int16")
 
 
 def _message_type(text: str) -> str | None:

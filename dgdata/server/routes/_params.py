@@ -1,4 +1,4 @@
-"""Query and body checks shared by the manage routes: enums, dates, date ranges, string lists.
+"""Query and body checks shared by the routes: booleans, numbers, enums, dates, string lists.
 
 Every check raises the real API's 400 (``INVALID_QUERY_PARAMETER`` for a query, ``Bad Request``
 for a body) with a message naming the parameter and what it accepts.
@@ -24,7 +24,10 @@ __all__ = [
     "moment_range",
     "parse_date",
     "parse_moment",
+    "query_bool",
     "query_enum",
+    "query_float",
+    "query_int",
     "query_strings",
 ]
 
@@ -33,6 +36,53 @@ ENDPOINTS = ("listen", "read", "speak", "agent")
 METHODS = ("sync", "async", "streaming")
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
+_TRUE = {"true", "1", "yes"}
+_FALSE = {"false", "0", "no"}
+
+
+def query_bool(conn: HTTPConnection, name: str) -> bool | None:
+    """A boolean query parameter; None when absent; 400 when not a boolean."""
+    value = conn.query_params.get(name)
+    if value is None or value == "":
+        return None
+    if value.lower() in _TRUE:
+        return True
+    if value.lower() in _FALSE:
+        return False
+    raise query_error(f"{name} must be a boolean (true or false), not {value!r}.")
+
+
+def query_float(conn: HTTPConnection, name: str, default: float | None = None) -> float | None:
+    """A number query parameter; 400 when not a number."""
+    value = conn.query_params.get(name)
+    if value is None or value == "":
+        return default
+    try:
+        return float(value)
+    except ValueError:
+        raise query_error(f"{name} must be a number, not {value!r}.") from None
+
+
+def query_int(
+    conn: HTTPConnection,
+    name: str,
+    default: int | None = None,
+    *,
+    low: int | None = None,
+    high: int | None = None,
+) -> int | None:
+    """An integer query parameter within ``[low, high]``; 400 otherwise."""
+    number = query_float(conn, name)
+    if number is None:
+        return default
+    if (
+        number != int(number)
+        or (low is not None and number < low)
+        or (high is not None and number > high)
+    ):
+        bounds = f" between {low} and {high}" if low is not None and high is not None else ""
+        raise query_error(f"{name} must be a whole number{bounds}.")
+    return int(number)
 
 
 def query_enum(conn: HTTPConnection, name: str, choices: Sequence[str]) -> str | None:

@@ -4,54 +4,36 @@
 configuration's ``config`` is sent as JSON text (the ``agent`` block of a Settings message) and
 returned parsed; it is immutable, only its ``metadata`` (string values) can be replaced.
 Variables are named ``DG_<NAME>`` and hold any JSON value. Reading needs the member role,
-writing admin. The local server stores these; it runs no voice agent with them.
+writing admin. The local server stores these (:mod:`dgdata.server.backend.agents`); it runs no
+voice agent with them.
 """
 
 from __future__ import annotations
 
 import json
 import re
+from collections.abc import Callable
 from typing import Any
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
-from dgdata.server.backend import catalog
-from dgdata.server.backend.store import Store, dumps, iso, loads, new_id, utcnow
-from dgdata.server.errors import bad_request, not_found
-from dgdata.server.state import json_body, json_response, project_caller, server_state
+from dgdata.server.backend import Backend, catalog
+from dgdata.server.errors import bad_request
+from dgdata.server.routes._context import Answer, RouteTable, json_body, project_caller, run
 
 __all__ = ["ROUTES"]
 
 _VARIABLE_KEY = re.compile(r"DG_[A-Z0-9_]+\Z")
 _MISSING = object()
 
-
-async def think_models(request: Request) -> Response:
-    return json_response({"models": [dict(model) for model in catalog.THINK_MODELS]})
-
-
-# --------------------------------------------------------------------------- configurations
+table = RouteTable()
+agents = RouteTable("/v1/projects/{project_id}/agents")
+variables = RouteTable("/v1/projects/{project_id}/agent-variables")
 
 
-def _agent_json(row: Any) -> dict[str, Any]:
-    return {
-        "agent_id": row["agent_id"],
-        "config": loads(row["config"], {}),
-        "metadata": loads(row["metadata"], {}),
-        "created_at": row["created"],
-        "updated_at": row["updated"],
-    }
-
-
-def _agent(store: Store, project_id: str, agent_id: str) -> Any:
-    row = store.one(
-        "SELECT * FROM agents WHERE project_id = ? AND agent_id = ?", (project_id, agent_id)
-    )
-    if row is None:
-        raise not_found("Agent configuration")
-    return row
+@table.get("/v1/agent/settings/think/models")
+async def think_models(request: Request) -> Answer:
+    return {"models": [dict(model) for model in catalog.THINK_MODELS]}
 
 
 def _metadata(body: dict[str, Any], *, required: bool) -> dict[str, str]:
@@ -71,10 +53,18 @@ def _api_version(body: dict[str, Any]) -> None:
         raise bad_request("api_version must be 1, the only version there is.")
 
 
-async def create_agent(request: Request) -> Response:
-    _, project_id = project_caller(request, "admin")
-    store = server_state(request).store
-    body = await json_body(request)
+def _required_metadata(body: dict[str, Any]) -> dict[str, str]:
+    return _metadata(body, required=True)
+
+
+def _value(body: dict[str, Any]) -> Any:
+    if "value" not in body:
+        raise bad_request("value is required (any JSON value).")
+    return body["value"]
+
+
+def _new_agent(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
+    """``(config, metadata)`` of a new configuration."""
     config = body.get("config")
     if isinstance(config, str):
         try:
@@ -90,145 +80,73 @@ async def create_agent(request: Request) -> Response:
         )
     metadata = _metadata(body, required=False)
     _api_version(body)
-    agent_id, now = new_id(), iso(utcnow())
-    store.execute(
-        "INSERT INTO agents (agent_id, project_id, config, metadata, created, updated) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (agent_id, project_id, dumps(config), dumps(metadata), now, now),
-    )
-    return json_response(_agent_json(_agent(store, project_id, agent_id)))
+    return config, metadata
 
 
-async def list_agents(request: Request) -> Response:
-    _, project_id = project_caller(request)
-    rows = server_state(request).store.query(
-        "SELECT * FROM agents WHERE project_id = ? ORDER BY created, rowid", (project_id,)
-    )
-    return json_response({"agents": [_agent_json(row) for row in rows]})
-
-
-async def get_agent(request: Request) -> Response:
-    _, project_id = project_caller(request)
-    row = _agent(server_state(request).store, project_id, request.path_params["agent_id"])
-    return json_response(_agent_json(row))
-
-
-async def update_agent(request: Request) -> Response:
-    _, project_id = project_caller(request, "admin")
-    store = server_state(request).store
-    body = await json_body(request)
-    row = _agent(store, project_id, request.path_params["agent_id"])
-    metadata = _metadata(body, required=True)
-    store.execute(
-        "UPDATE agents SET metadata = ?, updated = ? WHERE agent_id = ?",
-        (dumps(metadata), iso(utcnow()), row["agent_id"]),
-    )
-    return json_response(_agent_json(_agent(store, project_id, row["agent_id"])))
-
-
-async def delete_agent(request: Request) -> Response:
-    _, project_id = project_caller(request, "admin")
-    store = server_state(request).store
-    row = _agent(store, project_id, request.path_params["agent_id"])
-    store.execute("DELETE FROM agents WHERE agent_id = ?", (row["agent_id"],))
-    return json_response({"message": "Agent configuration deleted."})
-
-
-# --------------------------------------------------------------------------- variables
-
-
-def _variable_json(row: Any) -> dict[str, Any]:
-    return {
-        "variable_id": row["variable_id"],
-        "key": row["key"],
-        "value": loads(row["value"]),
-        "created_at": row["created"],
-        "updated_at": row["updated"],
-    }
-
-
-def _variable(store: Store, project_id: str, variable_id: str) -> Any:
-    row = store.one(
-        "SELECT * FROM agent_variables WHERE project_id = ? AND variable_id = ?",
-        (project_id, variable_id),
-    )
-    if row is None:
-        raise not_found("Agent variable")
-    return row
-
-
-async def create_variable(request: Request) -> Response:
-    _, project_id = project_caller(request, "admin")
-    store = server_state(request).store
-    body = await json_body(request)
+def _new_variable(body: dict[str, Any]) -> tuple[str, Any]:
+    """``(key, value)`` of a new variable."""
     key = body.get("key")
     if not isinstance(key, str) or not _VARIABLE_KEY.match(key):
         raise bad_request("key must be named DG_<NAME>: DG_ then capital letters, digits or _.")
-    if "value" not in body:
-        raise bad_request("value is required (any JSON value).")
+    value = _value(body)
     _api_version(body)
-    if store.one(
-        "SELECT 1 FROM agent_variables WHERE project_id = ? AND key = ?", (project_id, key)
-    ):
-        raise bad_request(f"A variable named {key} already exists in this project.")
-    variable_id, now = new_id(), iso(utcnow())
-    store.execute(
-        "INSERT INTO agent_variables (variable_id, project_id, key, value, created, updated) "
-        "VALUES (?, ?, ?, ?, ?, ?)",
-        (variable_id, project_id, key, dumps(body["value"]), now, now),
-    )
-    return json_response(_variable_json(_variable(store, project_id, variable_id)))
+    return key, value
 
 
-async def list_variables(request: Request) -> Response:
-    _, project_id = project_caller(request)
-    rows = server_state(request).store.query(
-        "SELECT * FROM agent_variables WHERE project_id = ? ORDER BY created, rowid", (project_id,)
-    )
-    return json_response({"variables": [_variable_json(row) for row in rows]})
+async def _create(
+    request: Request, create: Callable[..., Any], parse: Callable[[dict[str, Any]], tuple[Any, ...]]
+) -> Answer:
+    """``create(project_id, *parse(body))``, for an admin."""
+    _, project_id = await project_caller(request, "admin")
+    fields = parse(await json_body(request))
+    return await run(request, create, project_id, *fields)
 
 
-async def get_variable(request: Request) -> Response:
-    _, project_id = project_caller(request)
-    row = _variable(server_state(request).store, project_id, request.path_params["variable_id"])
-    return json_response(_variable_json(row))
-
-
-async def update_variable(request: Request) -> Response:
-    _, project_id = project_caller(request, "admin")
-    store = server_state(request).store
+async def _update(
+    request: Request,
+    read: Callable[..., Any],
+    update: Callable[..., Any],
+    parse: Callable[..., Any],
+) -> Answer:
+    """``update(project_id, item id, parse(body))`` for an admin, after ``read`` (so a missing
+    item is a 404 before a bad body is a 400)."""
+    _, project_id = await project_caller(request, "admin")
     body = await json_body(request)
-    row = _variable(store, project_id, request.path_params["variable_id"])
-    if "value" not in body:
-        raise bad_request("value is required (any JSON value).")
-    store.execute(
-        "UPDATE agent_variables SET value = ?, updated = ? WHERE variable_id = ?",
-        (dumps(body["value"]), iso(utcnow()), row["variable_id"]),
-    )
-    return json_response(_variable_json(_variable(store, project_id, row["variable_id"])))
+    item_id = next(v for k, v in request.path_params.items() if k != "project_id")
+    await run(request, read, project_id, item_id)
+    return await run(request, update, project_id, item_id, parse(body))
 
 
-async def delete_variable(request: Request) -> Response:
-    _, project_id = project_caller(request, "admin")
-    store = server_state(request).store
-    row = _variable(store, project_id, request.path_params["variable_id"])
-    store.execute("DELETE FROM agent_variables WHERE variable_id = ?", (row["variable_id"],))
-    return json_response({"message": "Agent variable deleted."})
+@agents.post()
+async def create_agent(request: Request) -> Answer:
+    return await _create(request, Backend.create_agent, _new_agent)
 
 
-_AGENTS = "/v1/projects/{project_id}/agents"
-_VARIABLES = "/v1/projects/{project_id}/agent-variables"
+@agents.put("/{agent_id}")
+async def update_agent(request: Request) -> Answer:
+    update = Backend.update_agent_metadata
+    return await _update(request, Backend.get_agent, update, _required_metadata)
 
-ROUTES: list[BaseRoute] = [
-    Route("/v1/agent/settings/think/models", think_models, methods=["GET"]),
-    Route(_AGENTS, create_agent, methods=["POST"]),
-    Route(_AGENTS, list_agents, methods=["GET"]),
-    Route(_AGENTS + "/{agent_id}", get_agent, methods=["GET"]),
-    Route(_AGENTS + "/{agent_id}", update_agent, methods=["PUT"]),
-    Route(_AGENTS + "/{agent_id}", delete_agent, methods=["DELETE"]),
-    Route(_VARIABLES, create_variable, methods=["POST"]),
-    Route(_VARIABLES, list_variables, methods=["GET"]),
-    Route(_VARIABLES + "/{variable_id}", get_variable, methods=["GET"]),
-    Route(_VARIABLES + "/{variable_id}", update_variable, methods=["PATCH"]),
-    Route(_VARIABLES + "/{variable_id}", delete_variable, methods=["DELETE"]),
-]
+
+agents.project_call("", Backend.list_agents, key="agents")
+agents.project_call("/{agent_id}", Backend.get_agent)
+agents.project_delete("/{agent_id}", Backend.delete_agent, message="Agent configuration deleted.")
+
+
+@variables.post()
+async def create_variable(request: Request) -> Answer:
+    return await _create(request, Backend.create_variable, _new_variable)
+
+
+@variables.patch("/{variable_id}")
+async def update_variable(request: Request) -> Answer:
+    return await _update(request, Backend.get_variable, Backend.update_variable, _value)
+
+
+variables.project_call("", Backend.list_variables, key="variables")
+variables.project_call("/{variable_id}", Backend.get_variable)
+variables.project_delete(
+    "/{variable_id}", Backend.delete_variable, message="Agent variable deleted."
+)
+
+ROUTES = [*table.routes, *agents.routes, *variables.routes]

@@ -7,29 +7,30 @@ optional, 30 seconds by default, between 1 and 3600.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
-from dgdata.server.backend.auth import issue_grant
+from dgdata.server.backend import Backend
 from dgdata.server.errors import bad_request
-from dgdata.server.state import caller, json_body, json_response, server_state
+from dgdata.server.routes._context import Answer, RouteTable, caller, json_body, run
 
 __all__ = ["ROUTES"]
 
 DEFAULT_TTL = 30.0
 
+table = RouteTable()
 
-async def grant(request: Request) -> Response:
-    principal = caller(request, allow_bearer=True)
+
+@table.post("/v1/auth/grant")
+async def grant(request: Request) -> Answer:
+    principal = await caller(request, allow_bearer=True)
     body = await json_body(request, required=False)
     ttl = body.get("ttl_seconds")
     if ttl is None:
         ttl = DEFAULT_TTL
     elif isinstance(ttl, bool) or not isinstance(ttl, (int, float)):
         raise bad_request("ttl_seconds must be a number of seconds between 1 and 3600.")
-    token, _ = issue_grant(server_state(request).store, principal, float(ttl))
+    token, _ = await run(request, Backend.issue_grant, principal, float(ttl))
     expires_in = int(ttl) if float(ttl).is_integer() else float(ttl)
-    return json_response({"access_token": token, "expires_in": expires_in})
+    return {"access_token": token, "expires_in": expires_in}
 
 
-ROUTES: list[BaseRoute] = [Route("/v1/auth/grant", grant, methods=["POST"])]
+ROUTES = table.routes

@@ -17,16 +17,14 @@ too, with the audio's duration and channels and the price of the requested model
 from __future__ import annotations
 
 import json
-import logging
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from dgdata.server.asr.live_engine import RecognizerBusy
-from dgdata.server.backend.calls import Call, start_call
+from dgdata.server.asr.processes import ProcessRecognizer
+from dgdata.server.backend.calls import Call
 from dgdata.server.backend.pricing import listen_cost, read_cost
 from dgdata.server.errors import ApiError, bad_request
 from dgdata.server.listen import callbacks
@@ -46,11 +44,11 @@ from dgdata.server.listen.sources import (
     read_body,
     read_json_body,
 )
-from dgdata.server.state import caller, json_response, server_state
+from dgdata.server.routes._context import Answer, RouteTable, caller, server_state, start_call
 
 __all__ = ["ROUTES"]
 
-log = logging.getLogger("dgdata.server")
+table = RouteTable()
 
 
 def _record_success(call: Call, options: ListenOptions, result: Transcribed) -> None:
@@ -83,16 +81,17 @@ def _record_failure(call: Call, error: ApiError, options: ListenOptions | None) 
     )
 
 
-def _run(media: bytes, options: ListenOptions, call: Call) -> Transcribed:
+def _run(
+    media: bytes, options: ListenOptions, call: Call, recognizer: ProcessRecognizer
+) -> Transcribed:
     """Transcribe (blocking); the real API's 400 for undecodable media, 429 when busy."""
-    state = call.state
     try:
         return transcribe_media(
             media,
             options,
             request_id=call.request_id,
             created=call.created,
-            recognizer=state.recognizer,
+            recognizer=recognizer,
         )
     except UnsupportedAudio:
         raise bad_request(CORRUPT_AUDIO) from None
@@ -106,11 +105,13 @@ def _run(media: bytes, options: ListenOptions, call: Call) -> Transcribed:
         ) from None
 
 
-async def transcribe_route(request: Request) -> Response:
-    principal = caller(request, allow_bearer=True)
+@table.post("/v1/listen")
+async def transcribe_route(request: Request) -> Answer:
+    principal = await caller(request, allow_bearer=True)
     callback = (request.query_params.get("callback") or "").strip() or None
     call = start_call(request, principal, "listen", "async" if callback else "sync")
-    limit = server_state(request).settings.max_upload_bytes
+    state = server_state(request)
+    limit = state.settings.max_upload_bytes
     options: ListenOptions | None = None
     url: str | None = None
     media = b""
@@ -126,23 +127,28 @@ async def transcribe_route(request: Request) -> Response:
         if options.callback is None and url is not None:
             media = await fetch_url(url, limit)
     except ApiError as exc:
-        _record_failure(call, exc, options)
+        await run_in_threadpool(_record_failure, call, exc, options)
         raise
     if options.callback is not None:
-        chosen = options
-        callbacks.submit(lambda: _transcribe_later(call, chosen, media, url, limit))
-        return json_response({"request_id": call.request_id})
+        chosen, recognizer = options, state.recognizer
+        callbacks.submit(lambda: _transcribe_later(call, chosen, media, url, limit, recognizer))
+        return {"request_id": call.request_id}
     try:
-        result = await run_in_threadpool(_run, media, options, call)
+        result = await run_in_threadpool(_run, media, options, call, state.recognizer)
     except ApiError as exc:
-        _record_failure(call, exc, options)
+        await run_in_threadpool(_record_failure, call, exc, options)
         raise
-    _record_success(call, options, result)
-    return json_response(result.response)
+    await run_in_threadpool(_record_success, call, options, result)
+    return result.response
 
 
 def _transcribe_later(
-    call: Call, options: ListenOptions, media: bytes, url: str | None, limit: int
+    call: Call,
+    options: ListenOptions,
+    media: bytes,
+    url: str | None,
+    limit: int,
+    recognizer: ProcessRecognizer,
 ) -> None:
     """The background half of a callback request: fetch, transcribe, record, deliver."""
     assert options.callback is not None
@@ -150,22 +156,16 @@ def _transcribe_later(
     try:
         if url is not None:
             media = fetch_url_blocking(url, limit)
-        result = _run(media, options, call)
+        result = _run(media, options, call, recognizer)
     except ApiError as exc:
         _record_failure(call, exc, options)
         body = exc.body(call.request_id)
     else:
         _record_success(call, options, result)
         body = result.response
-    callbacks.deliver(
-        call.state.store,
-        call.request_id,
-        options.callback,
-        method=options.callback_method,
-        body=json.dumps(body).encode(),
-        content_type="application/json",
-        api_key_id=call.principal.api_key_id,
+    callbacks.deliver_result(
+        call, options.callback, json.dumps(body).encode(), method=options.callback_method
     )
 
 
-ROUTES: list[BaseRoute] = [Route("/v1/listen", transcribe_route, methods=["POST"])]
+ROUTES = table.routes

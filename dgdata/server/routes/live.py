@@ -21,24 +21,21 @@ After the upgrade :class:`dgdata.server.listen.live_session.LiveSession` serves 
 
 from __future__ import annotations
 
-import logging
-
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import JSONResponse
-from starlette.routing import BaseRoute, WebSocketRoute
 from starlette.websockets import WebSocket
 
-from dgdata.server.backend.auth import Principal, authenticate, credential_from_subprotocols
-from dgdata.server.backend.calls import start_call
+from dgdata.server.backend.auth import Principal, credential_from_subprotocols
+from dgdata.server.backend.calls import Call
 from dgdata.server.errors import ApiError, query_error
 from dgdata.server.listen.live_session import LiveSession
-from dgdata.server.listen.options import parse_listen_options
+from dgdata.server.listen.options import ListenOptions, parse_listen_options
 from dgdata.server.listen.sources import ascii_text
-from dgdata.server.state import request_id, server_state
+from dgdata.server.routes._context import RouteTable, request_id, server_state, start_call
 
 __all__ = ["ROUTES", "TRY_AGAIN_LATER"]
 
-log = logging.getLogger("dgdata.server")
+table = RouteTable()
 
 #: Close code and reason of a stream refused because every slot is busy.
 TRY_AGAIN_LATER = (1013, "try again later: too many concurrent live streams")
@@ -90,59 +87,76 @@ def _credentials(websocket: WebSocket) -> tuple[str | None, str | None]:
     return found
 
 
+def _options(websocket: WebSocket, decoders: int) -> ListenOptions:
+    """The stream's options; the API's 400 for a bad one, or for more channels to transcribe
+    apart than the server has decoders."""
+    options = parse_listen_options(websocket.query_params, live=True)
+    if options.multichannel and options.channels > decoders:
+        raise query_error(
+            f"multichannel with {options.channels} channels needs "
+            f"{options.channels} decoders at once; this local server runs {decoders} "
+            "(start it with more decoders).",
+        )
+    return options
+
+
+async def _refuse_busy(
+    websocket: WebSocket, call: Call, options: ListenOptions, subprotocol: str | None
+) -> None:
+    """Record a stream refused for want of a slot (429), accept it and close it with 1013."""
+    await run_in_threadpool(
+        call.record,
+        code=429,
+        message="Too many concurrent live streams; the stream was closed with 1013.",
+        models=[options.model],
+        features=options.features,
+        config=options.config,
+        streams=1,
+    )
+    try:
+        await websocket.accept(subprotocol=subprotocol, headers=_accept_headers(websocket))
+        await websocket.close(*TRY_AGAIN_LATER)
+    except Exception:  # the client gave up waiting
+        pass
+
+
+@table.websocket("/v1/listen")
 async def listen_socket(websocket: WebSocket) -> None:
     state = server_state(websocket)
     authorization, subprotocol = _credentials(websocket)
     try:
-        principal: Principal = authenticate(state.store, authorization, allow_bearer=True)
+        principal: Principal = await run_in_threadpool(
+            state.backend.authenticate, authorization, allow_bearer=True
+        )
     except ApiError as exc:
         await _deny(websocket, exc)
         return
     call = start_call(websocket, principal, "listen", "streaming")
-    try:
-        options = parse_listen_options(websocket.query_params, live=True)
-    except ApiError as exc:
-        call.record(code=exc.status, message=exc.err_msg, streams=1)
-        await _deny(websocket, exc)
-        return
-    models = [options.model]
     settings = state.settings
-    if options.multichannel and options.channels > settings.decoders:
-        error = query_error(
-            f"multichannel with {options.channels} channels needs "
-            f"{options.channels} decoders at once; this local server runs {settings.decoders} "
-            "(start it with more decoders).",
-        )
-        call.record(code=400, message=error.err_msg, streams=1)
-        await _deny(websocket, error)
+    try:
+        options = _options(websocket, settings.decoders)
+    except ApiError as exc:
+        await run_in_threadpool(call.record, code=exc.status, message=exc.err_msg, streams=1)
+        await _deny(websocket, exc)
         return
     slots = state.live_streams
     acquired = await run_in_threadpool(slots.acquire, True, max(settings.live_wait, 0.0))
     if not acquired:
-        call.record(
-            code=429,
-            message="Too many concurrent live streams; the stream was closed with 1013.",
-            models=models,
-            features=options.features,
-            config=options.config,
-            streams=1,
-        )
-        try:
-            await websocket.accept(subprotocol=subprotocol, headers=_accept_headers(websocket))
-            await websocket.close(*TRY_AGAIN_LATER)
-        except Exception:  # the client gave up waiting
-            pass
+        await _refuse_busy(websocket, call, options, subprotocol)
         return
     try:
         try:
             await websocket.accept(subprotocol=subprotocol, headers=_accept_headers(websocket))
         except Exception:  # the client gave up during the handshake
-            call.record(code=499, message="The client left during the handshake.", streams=1)
+            await run_in_threadpool(
+                call.record, code=499, message="The client left during the handshake.", streams=1
+            )
             return
         session = LiveSession(
             websocket,
             options=options,
             call=call,
+            decoders=state.live_decoders,
             idle_timeout=settings.live_idle_timeout,
             abort=websocket.scope.get("state", {}).get("abort"),
             drop_after_ms=websocket.scope.get("state", {}).get("ws_drop_after_ms"),
@@ -152,4 +166,4 @@ async def listen_socket(websocket: WebSocket) -> None:
         slots.release()
 
 
-ROUTES: list[BaseRoute] = [WebSocketRoute("/v1/listen", listen_socket)]
+ROUTES = table.routes

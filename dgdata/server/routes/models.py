@@ -8,37 +8,42 @@ public catalogue; a project's models need the member role in it.
 from __future__ import annotations
 
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from dgdata.server.backend import catalog
 from dgdata.server.errors import not_found
-from dgdata.server.state import caller, json_response, project_caller, query_bool
+from dgdata.server.routes._context import Answer, RouteTable, caller, project_caller
+from dgdata.server.routes._params import query_bool
 
 __all__ = ["ROUTES"]
 
-
-async def list_models(request: Request) -> Response:
-    caller(request).require_manage()
-    return json_response(catalog.list_models(bool(query_bool(request, "include_outdated"))))
+table = RouteTable()
 
 
-async def get_model(request: Request) -> Response:
-    caller(request).require_manage()
+@table.get("/v1/models")
+async def list_models(request: Request) -> Answer:
+    (await caller(request)).require_manage()
+    return catalog.list_models(bool(query_bool(request, "include_outdated")))
+
+
+@table.get("/v1/models/{model_id}")
+async def get_model(request: Request) -> Answer:
+    (await caller(request)).require_manage()
     return _one(str(request.path_params["model_id"]))
 
 
-async def list_project_models(request: Request) -> Response:
-    project_caller(request)
-    return json_response(catalog.list_models(bool(query_bool(request, "include_outdated"))))
+@table.get("/v1/projects/{project_id}/models")
+async def list_project_models(request: Request) -> Answer:
+    await project_caller(request)
+    return catalog.list_models(bool(query_bool(request, "include_outdated")))
 
 
-async def get_project_model(request: Request) -> Response:
-    project_caller(request)
+@table.get("/v1/projects/{project_id}/models/{model_id}")
+async def get_project_model(request: Request) -> Answer:
+    await project_caller(request)
     return _one(str(request.path_params["model_id"]))
 
 
-def _one(model_id: str) -> Response:
+def _one(model_id: str) -> Answer:
     model = catalog.by_uuid(model_id)
     if model is None:
         raise not_found("Model")
@@ -50,12 +55,7 @@ def _one(model_id: str) -> Response:
         body["metadata"] = None
     else:
         body.update(batch=None, streaming=None, formatted_output=None)
-    return json_response(body)
+    return body
 
 
-ROUTES: list[BaseRoute] = [
-    Route("/v1/models", list_models, methods=["GET"]),
-    Route("/v1/models/{model_id}", get_model, methods=["GET"]),
-    Route("/v1/projects/{project_id}/models", list_project_models, methods=["GET"]),
-    Route("/v1/projects/{project_id}/models/{model_id}", get_project_model, methods=["GET"]),
-]
+ROUTES = table.routes

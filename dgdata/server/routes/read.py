@@ -3,10 +3,11 @@
 The body is ``{"text": ...}`` or ``{"url": ...}`` (the server fetches the text). What the local
 server really does, and what it does not:
 
-* ``summarize=true`` (or ``v2``): an **extractive** summary from :mod:`dgdata.server.listen.summaries`
-  (the text's most representative sentences, by word-frequency scoring; Deepgram's is written by
-  a language model), in the real response's shape: flat ``metadata {request_id, created, language,
-  summary_info {model_uuid, input_tokens, output_tokens}}`` and ``results.summary.text``;
+* ``summarize=true`` (or ``v2``): an **extractive** summary from
+  :mod:`dgdata.server.listen.summaries` (the text's most representative sentences, by
+  word-frequency scoring; Deepgram's is written by a language model), in the real response's
+  shape: flat ``metadata {request_id, created, language, summary_info {model_uuid,
+  input_tokens, output_tokens}}`` and ``results.summary.text``;
 * ``topics``, ``intents``, ``sentiment`` (and their ``custom_*`` options) are **not faked**: the
   results leave them out and ``metadata.warnings`` says, for each, that it was not applied
   (``{"parameter", "type": "unsupported_feature", "message"}``, the shape of Deepgram's warnings).
@@ -24,11 +25,9 @@ from urllib.parse import urlsplit
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
-from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from dgdata.server.backend import catalog
-from dgdata.server.backend.calls import Call, start_call
+from dgdata.server.backend.calls import Call
 from dgdata.server.backend.pricing import read_cost
 from dgdata.server.backend.store import iso
 from dgdata.server.errors import ApiError, bad_request, query_error
@@ -41,7 +40,7 @@ from dgdata.server.listen.sources import (
     read_body,
     read_json_body,
 )
-from dgdata.server.state import caller, json_response, server_state
+from dgdata.server.routes._context import Answer, RouteTable, caller, server_state, start_call
 
 __all__ = ["ROUTES", "SUMMARY_MODEL"]
 
@@ -59,6 +58,8 @@ _NOT_APPLIED = {
     "custom_intent": "custom_intent was ignored: intent recognition is not available on the "
     "local server.",
 }
+
+table = RouteTable()
 
 
 def _flag(request: Request, name: str) -> bool:
@@ -177,8 +178,9 @@ def _record(
     )
 
 
-async def analyze(request: Request) -> Response:
-    principal = caller(request, allow_bearer=True)
+@table.post("/v1/read")
+async def analyze(request: Request) -> Answer:
+    principal = await caller(request, allow_bearer=True)
     callback = (request.query_params.get("callback") or "").strip() or None
     call = start_call(request, principal, "read", "async" if callback else "sync")
     config: dict[str, Any] = {}
@@ -187,7 +189,8 @@ async def analyze(request: Request) -> Response:
         flags, config, features = _options(request)
         text = await _source_text(request)
     except ApiError as exc:
-        call.record(
+        await run_in_threadpool(
+            call.record,
             code=exc.status,
             message=exc.err_msg,
             features=features,
@@ -202,23 +205,15 @@ async def analyze(request: Request) -> Response:
         def later() -> None:
             result, tokens_in, tokens_out = _analyse(text, flags, config, call.request_id, created)
             _record(call, config, features, (tokens_in, tokens_out), callback)
-            callbacks.deliver(
-                call.state.store,
-                call.request_id,
-                callback,
-                method=method,
-                body=json.dumps(result).encode(),
-                content_type="application/json",
-                api_key_id=call.principal.api_key_id,
-            )
+            callbacks.deliver_result(call, callback, json.dumps(result).encode(), method=method)
 
         callbacks.submit(later)
-        return json_response({"request_id": call.request_id})
+        return {"request_id": call.request_id}
     result, tokens_in, tokens_out = await run_in_threadpool(
         _analyse, text, flags, config, call.request_id, created
     )
-    _record(call, config, features, (tokens_in, tokens_out), None)
-    return json_response(result)
+    await run_in_threadpool(_record, call, config, features, (tokens_in, tokens_out), None)
+    return result
 
 
-ROUTES: list[BaseRoute] = [Route("/v1/read", analyze, methods=["POST"])]
+ROUTES = table.routes

@@ -22,17 +22,19 @@ from urllib.parse import urlsplit
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
-from starlette.routing import BaseRoute, Route
 
 from dgdata.server.backend import catalog
-from dgdata.server.backend.calls import Call, start_call
+from dgdata.server.backend.calls import Call
 from dgdata.server.backend.pricing import speak_cost
 from dgdata.server.errors import ApiError, bad_request, query_error
 from dgdata.server.listen import callbacks
+from dgdata.server.routes._context import Answer, RouteTable, caller, json_body, start_call
+from dgdata.server.speak import formats
 from dgdata.server.speak import synthesis as speech_synth
-from dgdata.server.state import caller, json_body, json_response
 
 __all__ = ["ROUTES"]
+
+table = RouteTable()
 
 #: The longest text one request may speak (Deepgram's limit for ``/v1/speak``).
 MAX_CHARACTERS = 2000
@@ -107,18 +109,18 @@ async def _text(request: Request) -> str:
 
 
 def _synthesize(
-    text: str, engine: speech_synth.Engine, speed: float, fmt: speech_synth.OutputFormat
-) -> speech_synth.EncodedAudio:
+    text: str, engine: speech_synth.Engine, speed: float, fmt: formats.OutputFormat
+) -> formats.EncodedAudio:
     samples, rate = speech_synth.synthesize(text, engine, speed=speed)
-    return speech_synth.encode(samples, rate, fmt)
+    return formats.encode(samples, rate, fmt)
 
 
 def _failure(exc: speech_synth.SynthesisError) -> ApiError:
     return ApiError(500, "INTERNAL_SERVER_ERROR", f"Speech synthesis failed: {exc}")
 
 
-async def _speak(request: Request, *, flux: bool) -> Response:
-    principal = caller(request, allow_bearer=True)
+async def _speak(request: Request, *, flux: bool) -> Answer:
+    principal = await caller(request, allow_bearer=True)
     callback_url = (request.query_params.get("callback") or "").strip() or None
     call = start_call(request, principal, "speak", "async" if callback_url else "sync")
     model = (request.query_params.get("model") or "").strip() or ("" if flux else _DEFAULT_V1_MODEL)
@@ -132,8 +134,8 @@ async def _speak(request: Request, *, flux: bool) -> Response:
             if priority not in (None, "", "low"):
                 raise query_error(f"priority must be low, not {priority!a}.")
         try:
-            fmt = speech_synth.output_format(request.query_params)
-        except speech_synth.FormatError as exc:
+            fmt = formats.output_format(request.query_params)
+        except formats.FormatError as exc:
             raise query_error(str(exc)) from None
         config.update(fmt.as_config())
         if speed != 1.0:
@@ -143,7 +145,8 @@ async def _speak(request: Request, *, flux: bool) -> Response:
         if engine is None:
             raise ApiError(501, "NOT_IMPLEMENTED", speech_synth.missing_engine_message())
     except ApiError as exc:
-        call.record(
+        await run_in_threadpool(
+            call.record,
             code=exc.status,
             message=exc.err_msg,
             models=[model] if model else [],
@@ -157,14 +160,16 @@ async def _speak(request: Request, *, flux: bool) -> Response:
                 call, text, engine, speed, fmt, model, config, callback_url, callback_method
             )
         )
-        return json_response({"request_id": call.request_id})
+        return {"request_id": call.request_id}
     try:
         audio = await run_in_threadpool(_synthesize, text, engine, speed, fmt)
     except speech_synth.SynthesisError as exc:
         error = _failure(exc)
-        call.record(code=error.status, message=error.err_msg, models=[model], config=config)
+        await run_in_threadpool(
+            call.record, code=error.status, message=error.err_msg, models=[model], config=config
+        )
         raise error from None
-    _record_success(call, model, text, audio, config, None)
+    await run_in_threadpool(_record_success, call, model, text, audio, config, None)
     return Response(
         audio.data, media_type=audio.content_type, headers=_headers(model, text, engine)
     )
@@ -183,7 +188,7 @@ def _record_success(
     call: Call,
     model: str,
     text: str,
-    audio: speech_synth.EncodedAudio,
+    audio: formats.EncodedAudio,
     config: dict[str, Any],
     callback: str | None,
 ) -> None:
@@ -204,7 +209,7 @@ def _speak_later(
     text: str,
     engine: speech_synth.Engine,
     speed: float,
-    fmt: speech_synth.OutputFormat,
+    fmt: formats.OutputFormat,
     model: str,
     config: dict[str, Any],
     url: str,
@@ -219,37 +224,20 @@ def _speak_later(
             code=error.status, message=error.err_msg, models=[model], config=config, callback=url
         )
         body = json.dumps(error.body(call.request_id)).encode()
-        callbacks.deliver(
-            call.state.store,
-            call.request_id,
-            url,
-            method=method,
-            body=body,
-            content_type="application/json",
-            api_key_id=call.principal.api_key_id,
-        )
+        callbacks.deliver_result(call, url, body, method=method)
         return
     _record_success(call, model, text, audio, config, url)
-    callbacks.deliver(
-        call.state.store,
-        call.request_id,
-        url,
-        method=method,
-        body=audio.data,
-        content_type=audio.content_type,
-        api_key_id=call.principal.api_key_id,
-    )
+    callbacks.deliver_result(call, url, audio.data, method=method, content_type=audio.content_type)
 
 
-async def speak_v1(request: Request) -> Response:
+@table.post("/v1/speak")
+async def speak_v1(request: Request) -> Answer:
     return await _speak(request, flux=False)
 
 
-async def speak_v2(request: Request) -> Response:
+@table.post("/v2/speak")
+async def speak_v2(request: Request) -> Answer:
     return await _speak(request, flux=True)
 
 
-ROUTES: list[BaseRoute] = [
-    Route("/v1/speak", speak_v1, methods=["POST"]),
-    Route("/v2/speak", speak_v2, methods=["POST"]),
-]
+ROUTES = table.routes
