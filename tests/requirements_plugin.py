@@ -98,6 +98,11 @@ def _require_all() -> bool:
     return os.environ.get(REQUIRE_ALL, "") not in ("", "0")
 
 
+def expect_tool(marker: str) -> bool:
+    """Whether a test may count on the program of ``marker``: it is here, or CI demands it."""
+    return _require_all() or TOOLS[marker].find() is not None
+
+
 def missing_tools(item: pytest.Item, found: dict[str, bool]) -> list[Tool]:
     """The tools ``item``'s markers ask for that this machine lacks (``found`` caches lookups)."""
     wanted = {mark.name for mark in item.iter_markers() if mark.name in TOOLS}

@@ -18,7 +18,6 @@ import requests
 
 from dgdata import Deepgram, errors
 from dgdata.client import operations
-from dgdata.server.backend.accounts import add_member, create_project, ensure_account
 from dgdata.server.runner import LocalServer
 from tests.conftest import Endpoint
 from tests.requirements_plugin import TOOLS
@@ -87,14 +86,14 @@ def test_projects_list_get_and_update(live: Deepgram, project_id: str) -> None:
 
 
 def test_projects_leave_and_delete(live: Deepgram, local_endpoint: LocalServer) -> None:
-    store = local_endpoint.store
+    backend = local_endpoint.state.backend
     me = local_endpoint.state.boot.member_id
-    other = ensure_account(store, "co-owner@example.com", "Co", "Owner")
-    shared = create_project(store, "to leave")
-    add_member(store, shared, me, "owner")
-    add_member(store, shared, other, "owner")
-    doomed = create_project(store, "to delete")
-    add_member(store, doomed, me, "owner")
+    other = backend.ensure_account("co-owner@example.com", "Co", "Owner")
+    shared = backend.create_project("to leave")
+    backend.add_member(shared, me, "owner")
+    backend.add_member(shared, other, "owner")
+    doomed = backend.create_project("to delete")
+    backend.add_member(doomed, me, "owner")
 
     assert "message" in live.projects.leave(shared)
     assert "message" in live.projects.delete(doomed)
@@ -135,9 +134,9 @@ def test_members_and_scopes(live: Deepgram, project_id: str) -> None:
 def test_scopes_update_and_member_removal(
     live: Deepgram, project_id: str, local_endpoint: LocalServer
 ) -> None:
-    store = local_endpoint.store
-    member = ensure_account(store, "analyst@example.com", "Ana", "Lyst")
-    add_member(store, project_id, member, "member")
+    backend = local_endpoint.state.backend
+    member = backend.ensure_account("analyst@example.com", "Ana", "Lyst")
+    backend.add_member(project_id, member, "member")
     assert "message" in live.scopes.update_scope(project_id, member, "admin")
     assert live.scopes.get_scope(project_id, member)["scopes"] == ["admin"]
     assert "message" in live.members.remove_member(project_id, member)

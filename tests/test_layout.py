@@ -7,8 +7,8 @@ layout issue: a small flat core at the top of ``dgdata/``, families of parts in 
 
 from __future__ import annotations
 
-import os
 import re
+import sys
 from pathlib import Path
 
 import pytest
@@ -97,6 +97,6 @@ def test_a_broken_contract_is_caught(tmp_path: Path, monkeypatch: pytest.MonkeyP
     config.write_text((ROOT / "pyproject.toml").read_text())
     monkeypatch.chdir(tmp_path)
     monkeypatch.syspath_prepend(str(tmp_path))
-    for name in [m for m in list(os.sys.modules) if m == "dgdata" or m.startswith("dgdata.")]:
-        monkeypatch.delitem(os.sys.modules, name)
+    for name in [m for m in list(sys.modules) if m == "dgdata" or m.startswith("dgdata.")]:
+        monkeypatch.delitem(sys.modules, name)
     assert lint_imports(config_filename=str(config), no_cache=True, no_logo=True) == 1

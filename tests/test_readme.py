@@ -28,6 +28,7 @@ import dgdata
 from dgdata import plots
 from dgdata.server.runner import LocalServer
 from tests.batch.recordings import two_channel_call
+from tests.requirements_plugin import expect_tool
 
 matplotlib.use("Agg")
 
@@ -71,13 +72,6 @@ def reader_folder(tmp_path: Path, demo: LocalServer, monkeypatch: pytest.MonkeyP
     return tmp_path
 
 
-def _speech_engine_installed() -> bool:
-    """Whether the local server can speak (flite or espeak-ng); CI always installs one."""
-    if os.environ.get("DGDATA_REQUIRE_ALL_TOOLS"):
-        return True
-    return any(shutil.which(name) for name in ("flite", "espeak-ng", "espeak"))
-
-
 def _is_no_speech_engine(exc: Exception) -> bool:
     """The 501 the local server answers to ``/v1/speak`` on a machine with no speech engine."""
     return isinstance(exc, dgdata.errors.DeepgramError) and getattr(exc, "status", None) == 501
@@ -87,7 +81,7 @@ def test_every_python_block_of_the_readme_runs_in_order(reader_folder: Path) -> 
     """Every block runs; on a machine without a speech engine only ``speak.synthesize`` may 501."""
     blocks = python_blocks()
     assert len(blocks) >= 10
-    can_speak = _speech_engine_installed()
+    can_speak = expect_tool("needs_tts")
     namespace: dict[str, object] = {"__name__": "__readme__"}
     for line, code in blocks:
         compiled = compile(code, f"README.md:{line}", "exec", flags=ast.PyCF_ALLOW_TOP_LEVEL_AWAIT)

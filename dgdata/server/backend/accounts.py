@@ -1,9 +1,8 @@
 """Projects, the accounts of people, and who belongs to which project with which role.
 
 These are the rows every other part of the server hangs off. :class:`Accounts` is the root of the
-backend's parts (see :mod:`dgdata.server.backend.core`); the module functions
-:func:`create_project`, :func:`ensure_account` and :func:`add_member` do the same on a bare
-:class:`~dgdata.server.backend.store.Store`, for tests and scripts that hold only the store.
+backend's parts (see :mod:`dgdata.server.backend.core`); tests and scripts reach it as
+``server.state.backend``.
 """
 
 from __future__ import annotations
@@ -12,14 +11,11 @@ from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
 
-from dgdata.server.backend.store import Store, Tables, iso, new_id, utcnow
+from dgdata.server.backend.store import Tables, iso, new_id, utcnow
 
 __all__ = [
     "ROLES",
     "Accounts",
-    "add_member",
-    "create_project",
-    "ensure_account",
     "member_json",
     "outranks",
     "role_of",
@@ -164,18 +160,3 @@ class Accounts(Tables):
             (member_id,),
         )
         return None if row is None else str(row["project_id"])
-
-
-def create_project(store: Store, name: str, **options: Any) -> str:
-    """:meth:`Accounts.create_project` on ``store``."""
-    return Accounts(store).create_project(name, **options)
-
-
-def ensure_account(store: Store, email: str, *names: str | None, **options: Any) -> str:
-    """:meth:`Accounts.ensure_account` on ``store``."""
-    return Accounts(store).ensure_account(email, *names, **options)
-
-
-def add_member(store: Store, project_id: str, member_id: str, scope: str) -> None:
-    """:meth:`Accounts.add_member` on ``store``."""
-    Accounts(store).add_member(project_id, member_id, scope)
