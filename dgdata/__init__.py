@@ -19,6 +19,7 @@ from dgdata._version import __version__
 
 if TYPE_CHECKING:  # pragma: no cover - for editors and type checkers only
     from dgdata import errors, frames
+    from dgdata._config import Timeouts
     from dgdata.batch import BatchResult, transcribe_folder, transcribe_many
     from dgdata.client import Deepgram
     from dgdata.live import LiveTranscription
@@ -30,6 +31,7 @@ _LAZY = {
     "transcribe_folder": "dgdata.batch",
     "transcribe_many": "dgdata.batch",
     "Deepgram": "dgdata.client",
+    "Timeouts": "dgdata._config",
     "LiveTranscription": "dgdata.live",
     "Transcript": "dgdata.transcript",
 }
@@ -39,6 +41,7 @@ __all__ = [
     "BatchResult",
     "Deepgram",
     "LiveTranscription",
+    "Timeouts",
     "Transcript",
     "__version__",
     "errors",

@@ -6,13 +6,19 @@ at construction with a message that says what to do, not at the first request.
 
 from __future__ import annotations
 
+import ipaddress
+import logging
+import math
 import os
+import warnings
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Union
 from urllib.parse import urlsplit, urlunsplit
 
-from dgdata.errors import ConfigurationError
+from dgdata.errors import ClearTextCredentialWarning, ConfigurationError
+
+logger = logging.getLogger(__name__)
 
 DEFAULT_API_URL = "https://api.deepgram.com"
 DEFAULT_AGENT_URL = "https://agent.deepgram.com"
@@ -77,17 +83,29 @@ class Timeouts:
         if isinstance(value, Timeouts):
             return value
         if isinstance(value, tuple):
-            connect, read = (float(v) for v in value)
+            if len(value) != 2:
+                raise ConfigurationError(f"timeout pair must be (connect, read), got {value!r}")
+            connect, read = (_seconds(v) for v in value)
             return cls(connect=connect, read=read, upload_read=read)
         if isinstance(value, (int, float)) and not isinstance(value, bool):
-            seconds = float(value)
-            if seconds <= 0:
-                raise ConfigurationError(f"timeout must be positive, got {value!r}")
+            seconds = _seconds(value)
             return cls(connect=seconds, read=seconds, upload_read=max(seconds, cls.upload_read))
         raise ConfigurationError(
             f"timeout must be a number of seconds, a (connect, read) pair or dgdata.Timeouts, "
             f"got {type(value).__name__}"
         )
+
+
+def _seconds(value: object) -> float:
+    """A timeout in seconds: a finite positive number, or a :class:`ConfigurationError`."""
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
+        raise ConfigurationError(f"timeout must be a number of seconds, got {value!r}")
+    seconds = float(value)
+    if not math.isfinite(seconds) or seconds <= 0:
+        raise ConfigurationError(
+            f"timeout must be a positive, finite number of seconds, got {value!r}"
+        )
+    return seconds
 
 
 TimeoutSpec = Union[Timeouts, float, tuple[float, float], None]  # noqa: UP007 (runtime alias, 3.10)
@@ -140,6 +158,48 @@ def normalize_base_url(url: str) -> str:
             path = path[: -len(suffix)]
             break
     return urlunsplit((scheme, parts.netloc, path, "", ""))
+
+
+def is_loopback_host(host: str | None) -> bool:
+    """Whether ``host`` is this machine: ``localhost``, 127.0.0.0/8 or ``::1``.
+
+    >>> [is_loopback_host(h) for h in ("localhost", "127.0.0.2", "::1", "10.0.0.1", "api")]
+    [True, True, True, False, False]
+    """
+    if not host:
+        return False
+    if host.lower().rstrip(".") == "localhost":
+        return True
+    try:
+        address = ipaddress.ip_address(host.strip("[]"))
+    except ValueError:
+        return False
+    mapped = getattr(address, "ipv4_mapped", None)  # ::ffff:127.0.0.1
+    return address.is_loopback or bool(mapped and mapped.is_loopback)
+
+
+def warn_if_clear_text(*urls: str) -> None:
+    """Warn once (a :class:`ClearTextCredentialWarning` and a log line) when the credentials
+    would travel unencrypted to another machine: an ``http://`` URL whose host is not loopback.
+
+    The warning names the host, never the key (nor a ``user:password@`` part of the URL).
+    """
+    exposed = []
+    for url in dict.fromkeys(urls):
+        parts = urlsplit(url)
+        if parts.scheme == "http" and not is_loopback_host(parts.hostname):
+            host = f"[{parts.hostname}]" if ":" in (parts.hostname or "") else parts.hostname
+            port = f":{parts.port}" if parts.port else ""
+            exposed.append(f"http://{host}{port}")
+    if not exposed:
+        return
+    message = (
+        f"{' and '.join(exposed)} is plain http:// to another machine: the API key (or token) "
+        "travels in clear text with every request, readable by anyone on the network path. "
+        "Use https://, or a loopback address for a local server."
+    )
+    logger.warning("%s", message)
+    warnings.warn(message, ClearTextCredentialWarning, stacklevel=4)
 
 
 def resolve_config(
@@ -201,6 +261,7 @@ def resolve_config(
     else:
         agent_base = base_url  # self-hosted and local servers serve the agent routes themselves
 
+    warn_if_clear_text(base_url, agent_base)
     retries = 2 if max_retries is None else int(max_retries)
     if retries < 0:
         raise ConfigurationError(f"max_retries must be 0 or more, got {max_retries!r}")

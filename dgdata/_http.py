@@ -17,7 +17,7 @@ import urllib3
 
 from dgdata._config import ClientConfig, Secret
 from dgdata._query import encode_query
-from dgdata._retry import RetryPolicy, is_retryable_status
+from dgdata._retry import RetryPolicy, is_retryable_status, may_resend, not_retried_because
 from dgdata._version import __version__
 from dgdata.errors import (
     DeepgramApiError,
@@ -181,9 +181,11 @@ class Transport:
     ) -> requests.Response:
         """Send one request, retrying what is safe to retry, and return a 2xx response.
 
-        ``upload`` marks the media endpoints (listen, speak, read): they get the long read
-        timeout, and a read timeout is never retried because the audio may already be billed.
-        Raises a :class:`~dgdata.errors.DeepgramError` subclass for anything else.
+        What is sent again is :mod:`dgdata._retry`'s rule: idempotent methods after connection
+        errors, 408, 429 and 5xx; ``POST`` and ``PATCH`` only after a connect error (nothing
+        was sent) or a 408 / 429 (nothing was done). ``upload`` marks the media endpoints
+        (listen, speak, read): they get the long read timeout. Raises a
+        :class:`~dgdata.errors.DeepgramError` subclass for anything else.
         """
         url = self.url(path, agent=agent)
         query = encode_query(params)
@@ -208,31 +210,35 @@ class Transport:
                 )
             except requests.RequestException as exc:
                 error = self._transport_error(exc, method, path, upload, timeouts)
-                delay = self._retry_delay(attempt, error, rewind)
+                sent = not _connect_failure(exc)
+                delay = self._retry_delay(attempt, method, error, rewind, reached_server=sent)
                 if delay is None:
                     raise error from exc
                 self._wait(delay, attempt, method, path, str(error))
                 last_error = error
                 continue
-            elapsed = time.monotonic() - started
-            logger.debug(
-                "%s %s -> %s in %.3fs (request %s)",
-                method,
-                path,
-                response.status_code,
-                elapsed,
-                response.headers.get("dg-request-id", "-"),
-            )
+            self._log_answer(method, path, response, time.monotonic() - started)
             if response.status_code < 400:
                 return response
             api_error = error_from_response(response, redacted(response.request))
-            delay = self._retry_delay(attempt, api_error, rewind)
+            delay = self._retry_delay(attempt, method, api_error, rewind)
             if delay is None:
                 raise api_error
             response.close()
             self._wait(delay, attempt, method, path, f"HTTP {response.status_code}")
             last_error = api_error
         raise AssertionError("unreachable")  # pragma: no cover
+
+    @staticmethod
+    def _log_answer(method: str, path: str, response: requests.Response, elapsed: float) -> None:
+        logger.debug(
+            "%s %s -> %s in %.3fs (request %s)",
+            method,
+            path,
+            response.status_code,
+            elapsed,
+            response.headers.get("dg-request-id", "-"),
+        )
 
     def _timeouts(
         self, upload: bool, override: float | tuple[float, float] | None
@@ -245,11 +251,34 @@ class Transport:
         return (t.connect, t.upload_read if upload else t.read)
 
     def _retry_delay(
-        self, attempt: int, error: DeepgramError, rewind: Callable[[], bool] | None
+        self,
+        attempt: int,
+        method: str,
+        error: DeepgramError,
+        rewind: Callable[[], bool] | None,
+        *,
+        reached_server: bool = True,
     ) -> float | None:
-        if not getattr(error, "retryable", False) or rewind is None:
+        """Seconds to wait before sending again, or ``None`` to raise ``error`` now."""
+        if not getattr(error, "retryable", False):
             return None
-        if isinstance(error, DeepgramApiError) and not is_retryable_status(error.status):
+        status = error.status if isinstance(error, DeepgramApiError) else None
+        if status is not None and not is_retryable_status(status):
+            return None
+        if not may_resend(method, status=status, reached_server=reached_server):
+            if isinstance(error, (DeepgramApiError, DeepgramConnectionError)):
+                error.retryable = False  # sending it again yourself is not safe either
+            if status is not None and self.retry_policy.max_retries:
+                # a connection error says so in its message; a status is the server's words
+                logger.warning(
+                    "%s answered HTTP %d; not retried: %s is not idempotent and the work may "
+                    "have been done",
+                    method,
+                    status,
+                    method,
+                )
+            return None
+        if rewind is None:  # a stream: what was read of it cannot be sent again
             return None
         retry_after = None
         if isinstance(error, RateLimitError):
@@ -278,6 +307,11 @@ class Transport:
         upload: bool,
         timeouts: tuple[float, float],
     ) -> DeepgramError:
+        """The :class:`DeepgramError` for a request that got no answer.
+
+        A non-idempotent request that may have reached the server gets ``retryable = False``
+        and a message saying that it may have been processed and what to check.
+        """
         # The original exception stays chained as __cause__: make sure its request is redacted.
         if isinstance(exc.request, requests.PreparedRequest):
             exc.request = redacted(exc.request)
@@ -287,19 +321,50 @@ class Transport:
                 f"Could not connect to {where} within {timeouts[0]:g}s: is the URL right and the "
                 "server reachable?"
             )
-        if isinstance(exc, requests.ReadTimeout):
-            if upload:
-                error = DeepgramTimeoutError(
-                    f"No answer from {where} within {timeouts[1]:g}s. Not retried: the audio may "
-                    "already have been received and billed. Raise the upload timeout "
-                    "(Deepgram(timeout=dgdata.Timeouts(upload_read=...))) or use callback=."
-                )
-                error.retryable = False
-                return error
-            return DeepgramTimeoutError(f"No answer from {where} within {timeouts[1]:g}s")
-        if isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            return DeepgramConnectionError(f"Connection to {where} failed: {_reason(exc)}")
-        return DeepgramError(f"{where} could not be sent: {_reason(exc)}")
+        # past connecting, a POST may have been received: say so, and that it is not retried
+        timed_out = isinstance(exc, requests.ReadTimeout)
+        unsure = (
+            "" if may_resend(method) else ". " + not_retried_because(method, path, upload=upload)
+        )
+        if timed_out and upload:
+            unsure += (
+                ". For long recordings, raise the upload timeout "
+                "(Deepgram(timeout=dgdata.Timeouts(upload_read=...))) or use callback="
+            )
+        error: DeepgramConnectionError
+        if timed_out:
+            error = DeepgramTimeoutError(f"No answer from {where} within {timeouts[1]:g}s{unsure}")
+        elif isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
+            unsure = "" if _connect_failure(exc) else unsure
+            error = DeepgramConnectionError(f"Connection to {where} failed: {_reason(exc)}{unsure}")
+        else:
+            return DeepgramError(f"{where} could not be sent: {_reason(exc)}")
+        if unsure:
+            error.retryable = False
+        return error
+
+
+def _connect_failure(exc: BaseException) -> bool:
+    """Whether ``exc`` failed while connecting (refused, DNS, connect timeout): nothing sent.
+
+    ``requests`` wraps urllib3's errors (``MaxRetryError(reason=NewConnectionError(...))``);
+    the causes are followed down to the one that says where it failed.
+    """
+    if isinstance(exc, requests.ConnectTimeout):
+        return True
+    seen: set[int] = set()
+    pending: list[object] = [exc]
+    while pending:
+        current = pending.pop()
+        if current is None or id(current) in seen:
+            continue
+        seen.add(id(current))
+        if isinstance(current, urllib3.exceptions.ConnectTimeoutError):  # NewConnectionError too
+            return True
+        if isinstance(current, BaseException):
+            args = current.args[:1] if current.args else ()
+            pending.extend([*args, getattr(current, "reason", None), current.__cause__])
+    return False
 
 
 def _reason(exc: Exception) -> str:

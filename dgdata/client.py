@@ -84,7 +84,9 @@ class Deepgram:
             cloud, the ``api_url`` for any other server).
         timeout: seconds, a ``(connect, read)`` pair or :class:`dgdata.Timeouts`. Defaults:
             connect 10 s, read 60 s, uploads to ``/v1/listen`` 900 s.
-        max_retries: retries of connection errors, 408, 429 and 5xx (default 2).
+        max_retries: retries of what is safe to send again (default 2): connection errors,
+            408, 429 and 5xx for idempotent methods; for ``POST`` and ``PATCH`` only connect
+            errors, 408 and 429 (see :mod:`dgdata._retry`).
         session: a ``requests.Session`` to send with (proxies, certificates, adapters). It is
             left as given: the key goes on each request, not into the session, so clients
             with different keys can share one session; :meth:`close` leaves it open.

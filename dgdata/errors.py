@@ -36,6 +36,7 @@ from typing import Any
 __all__ = [
     "AuthenticationError",
     "BadRequestError",
+    "ClearTextCredentialWarning",
     "ConfigurationError",
     "ConflictError",
     "DeepgramApiError",
@@ -58,6 +59,11 @@ _MAX_MESSAGE = 300
 
 class DeepgramError(Exception):
     """The root of every error dgdata raises."""
+
+
+class ClearTextCredentialWarning(UserWarning):
+    """A client sends its key over plain ``http://`` to another machine: anyone on the way can
+    read it. Loopback addresses (the local server) do not warn."""
 
 
 class ConfigurationError(DeepgramError, ValueError):

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import ipaddress
 import os
+import socket
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -57,12 +58,17 @@ def _loopback_only() -> Iterator[None]:
     """No test sends HTTP beyond this machine, not even a DNS lookup.
 
     The fuzzer makes up ``{"url": ...}`` and ``callback`` addresses that the local server would
-    otherwise try to reach; they fail here as an unreachable host would. (``responses`` mocks
-    still answer for their made-up hosts: they replace ``send`` while they are active.)
+    otherwise try to reach; they fail here as an unreachable host would (the server's resolver,
+    :func:`dgdata.server.listen.outbound.resolve`, answers loopback addresses only).
+    (``responses`` mocks still answer for their made-up hosts: they replace ``send`` while they
+    are active.)
     """
     from requests.adapters import HTTPAdapter
 
+    from dgdata.server.listen import outbound
+
     original = HTTPAdapter.send
+    resolve = outbound.resolve
 
     def send(self: HTTPAdapter, request: Any, *args: Any, **kwargs: Any) -> Any:
         host = urlsplit(request.url).hostname or ""
@@ -70,9 +76,26 @@ def _loopback_only() -> Iterator[None]:
             raise requests.ConnectionError(f"the tests reach loopback only, not {host}")
         return original(self, request, *args, **kwargs)
 
+    def loopback_resolve(host: str, port: int) -> list[str]:
+        """The server's resolver (its url sources and callbacks): numeric hosts and localhost
+        only, and only to loopback; anything else fails as an unknown name would."""
+        if host.rstrip(".").lower() != "localhost":
+            try:
+                socket.getaddrinfo(host, port, flags=socket.AI_NUMERICHOST)
+            except socket.gaierror:
+                raise socket.gaierror(socket.EAI_NONAME, f"the tests look up no {host}") from None
+        addresses = resolve(host, port)
+        ips = [ipaddress.ip_address(address) for address in addresses]
+        ips = [getattr(ip, "ipv4_mapped", None) or ip for ip in ips]  # ::ffff:127.0.0.1 too
+        if not all(ip.is_loopback or ip.is_unspecified for ip in ips):
+            raise socket.gaierror(socket.EAI_NONAME, f"the tests reach loopback only, not {host}")
+        return addresses
+
     HTTPAdapter.send = send  # type: ignore[method-assign]
+    outbound.resolve = loopback_resolve
     yield
     HTTPAdapter.send = original  # type: ignore[method-assign]
+    outbound.resolve = resolve
 
 
 @pytest.fixture(autouse=True)
@@ -85,14 +108,17 @@ def _no_ambient_credentials(
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path_factory.mktemp("xdg-cache")))
 
 
-#: The suite's demo server: the demo account, two recognisers.
-DEMO = {"demo": True, "decoders": 2}
+#: The suite's demo server: the demo account, two recognisers; like the plain server, it may
+#: fetch from and call back to the tests' loopback receivers (refused by default).
+DEMO = {"demo": True, "decoders": 2, "allow_private_urls": True}
 
 
 @pytest.fixture
 def deepgram_server_options() -> dict[str, Any]:
-    """The suite's plain local server: one recogniser (the machine is shared by the tests)."""
-    return {"decoders": 1}
+    """The suite's plain local server: one recogniser (the machine is shared by the tests), and
+    ``url`` sources and callbacks may reach the tests' loopback receivers (refused by default:
+    ``tests/server/test_outbound.py`` tests that)."""
+    return {"decoders": 1, "allow_private_urls": True}
 
 
 @pytest.fixture

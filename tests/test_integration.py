@@ -95,11 +95,19 @@ def test_projects_leave_and_delete(live: Deepgram, local_endpoint: LocalServer) 
     doomed = backend.create_project("to delete")
     backend.add_member(doomed, me, "owner")
 
-    assert "message" in live.projects.leave(shared)
-    assert "message" in live.projects.delete(doomed)
+    def key_in(project: str) -> Deepgram:  # a key reaches only the project it was made in
+        _, secret = backend.create_key(project, me, "integration", ["owner"])
+        return client(Endpoint(secret, local_endpoint.url, local_endpoint))
+
+    with key_in(shared) as in_shared, key_in(doomed) as in_doomed:
+        assert "message" in in_shared.projects.leave(shared)
+        assert "message" in in_doomed.projects.delete(doomed)
+        assert in_shared.projects.list()["projects"] == []
+        with pytest.raises(errors.AuthenticationError):  # its keys went with the project
+            in_doomed.projects.get(doomed)
     remaining = {p["project_id"] for p in live.projects.list()["projects"]}
     assert shared not in remaining and doomed not in remaining
-    with pytest.raises(errors.NotFoundError):
+    with pytest.raises(errors.PermissionDeniedError):  # the same as for any other project
         live.projects.get(doomed)
 
 

@@ -6,15 +6,16 @@ test (nbclient raises ``CellExecutionError``):
 
 - with no ``DEEPGRAM_API_*`` in the kernel's environment, so each notebook starts its own local
   server with the demo account (the microphone notebook streams its file, nobody clicks);
-- and 01 and 04 once more with ``DEEPGRAM_API_URL`` / ``DEEPGRAM_API_KEY`` pointing at a local
-  server started here: what ``dgdata lab`` does, and the path a real key takes. With
+- and 01 and 04 once more with the environment ``dgdata lab`` gives its kernels for a local
+  server started here (``DEEPGRAM_API_URL``, ``DEEPGRAM_API_KEY`` and ``DEEPGRAM_API_KEYS``, the
+  key of each demo project: a key reaches one project), the path real keys take. With
   ``pytest --api-key KEY [--api-url URL]`` these two runs use that endpoint instead (they only
   read the account) and are the tests marked ``integration``.
 
 The runs go concurrently (one event loop, one kernel each), about 30 s in all on 2 cores. A cell
-appended to each copy writes the kernel's Python and the key in use to a file (never to an
-output), so the tests can check that the key appears nowhere in the executed notebook (outputs,
-widget state) nor in what it exported.
+appended to each copy writes the kernel's Python, the number of clients and every key it could
+have used to a file (never to an output), so the tests can check that no key appears in the
+executed notebook (outputs, widget state) nor in what it exported.
 """
 
 from __future__ import annotations
@@ -43,16 +44,30 @@ NAMES = [
 ]
 #: The notebooks also run against a server given by the environment (``dgdata lab``, a real key).
 ENV_RUNS = ["01-usage-and-spend.ipynb", "04-account-browser.ipynb"]
-CREDENTIALS = ("DEEPGRAM_API_KEY", "DEEPGRAM_API_URL", "DEEPGRAM_ACCESS_TOKEN")
+CREDENTIALS = ("DEEPGRAM_API_KEY", "DEEPGRAM_API_KEYS", "DEEPGRAM_API_URL", "DEEPGRAM_ACCESS_TOKEN")
 PROBE_FILE = ".notebook-probe.json"
 PROBE = f"""\
 import json as _json
 import os as _os
 import sys as _sys
 
-_key = server.api_key if server is not None else _os.environ["DEEPGRAM_API_KEY"]
-with open({PROBE_FILE!r}, "w") as _probe:
-    _json.dump({{"python": _sys.executable, "key": _key, "own_server": server is not None}}, _probe)
+if server is not None:
+    _keys = [server.api_key, *server.demo_keys.values()]
+else:
+    _given = [_os.environ["DEEPGRAM_API_KEY"], *_os.environ.get("DEEPGRAM_API_KEYS", "").split(",")]
+    _keys = [_key for _key in _given if _key]
+_probe = {{
+    "python": _sys.executable,
+    "keys": _keys,
+    "own_server": server is not None,
+    # the projects each client's key reaches, client by client
+    "projects": [
+        [_p["name"] for _p in _c.projects.list()["projects"]]
+        for _c in globals().get("clients", [dg])
+    ],
+}}
+with open({PROBE_FILE!r}, "w") as _file:
+    _json.dump(_probe, _file)
 """
 CELL_TIMEOUT = 180  # seconds per cell; the longest cells take a few seconds
 
@@ -148,6 +163,7 @@ def runs(
     import os
 
     from dgdata import Deepgram
+    from dgdata.cli.lab import notebook_environment
     from dgdata.server import LocalServer
 
     base = tmp_path_factory.mktemp("notebooks")
@@ -159,7 +175,8 @@ def runs(
             if given_url:
                 credentials["DEEPGRAM_API_URL"] = given_url
         else:
-            credentials = {"DEEPGRAM_API_URL": server.url, "DEEPGRAM_API_KEY": server.api_key}
+            # exactly what `dgdata lab` gives its kernels: the key of each demo project
+            credentials = notebook_environment(server, base={})
         # the base URL the notebooks print, as the client normalises it
         env_url = Deepgram(api_key="-", api_url=credentials.get("DEEPGRAM_API_URL")).config.base_url
         for name in CREDENTIALS:  # module scope: conftest's autouse fixture has not run yet
@@ -236,17 +253,54 @@ def test_notebook_runs_cleanly_in_the_venv_kernel_and_never_shows_the_key(
         if output.output_type == "stream":  # warnings, tracebacks logged by a thread …
             assert output.name == "stdout", f"{name} wrote to stderr:\n{output.text}"
 
-    key = probe["key"]
-    assert len(key) >= 16
-    # (checked without assert's rewriting, which would print the key in the report)
+    keys = probe["keys"]
+    assert keys and all(len(key) >= 16 for key in keys)
+    # (checked without assert's rewriting, which would print a key in the report)
     executed = nbformat.writes(run.notebook)  # outputs and widget state alike
-    if key in executed:
-        pytest.fail(f"the API key appears in the executed {name}")
+    if any(key in executed for key in keys):
+        pytest.fail(f"an API key appears in the executed {name}")
     for path in run.folder.rglob("*"):  # exports, captions, caches
         if path.name in (PROBE_FILE, name) or not path.is_file():
             continue
-        if key.encode() in path.read_bytes():
-            pytest.fail(f"the API key is in {path}")
+        content = path.read_bytes()
+        if any(key.encode() in content for key in keys):
+            pytest.fail(f"an API key is in {path}")
+
+
+DEMO_PROJECTS = ["Demo — Support calls", "Demo — Podcast studio", "Demo — Voice agent lab"]
+
+
+@pytest.mark.parametrize(
+    ("name", "variant", "projects"),
+    [
+        ("01-usage-and-spend.ipynb", "local", [[p] for p in DEMO_PROJECTS]),
+        ("04-account-browser.ipynb", "local", [[p] for p in DEMO_PROJECTS]),
+        ("02-batch-transcription.ipynb", "local", [DEMO_PROJECTS[:1]]),
+        ("03-live-microphone.ipynb", "local", [DEMO_PROJECTS[:1]]),
+        pytest.param(
+            "01-usage-and-spend.ipynb",
+            "env",
+            [[p] for p in DEMO_PROJECTS],
+            marks=pytest.mark.integration,
+        ),
+        pytest.param(
+            "04-account-browser.ipynb",
+            "env",
+            [[p] for p in DEMO_PROJECTS],
+            marks=pytest.mark.integration,
+        ),
+    ],
+)
+def test_each_key_reaches_one_project_and_the_notebook_has_a_client_per_key(
+    runs: Runs, name: str, variant: str, projects: list[list[str]]
+) -> None:
+    """A key belongs to one project: 01 and 04 take the demo's key of each project (from the
+    local server, or from what ``dgdata lab`` passes), 02 and 03 transcribe with the first."""
+    run = runs(name, variant)
+    if variant == "env" and not runs.env_is_local:  # `--api-key KEY`: one client, its project
+        assert len(run.probe["projects"]) == 1
+    else:
+        assert run.probe["projects"] == projects
 
 
 def test_without_credentials_each_notebook_starts_a_local_server(runs: Runs) -> None:
@@ -263,6 +317,7 @@ def test_with_credentials_in_the_environment_the_notebook_uses_them(runs: Runs, 
     assert "No DEEPGRAM_API_KEY set" not in text
     if runs.env_is_local:
         assert "Demo — Support calls" in text  # the test's server, with its demo account
+        assert "3 client(s), one per key" in text  # `dgdata lab` passes every demo project's key
 
 
 # ----------------------------------------------------------------------------- what each shows

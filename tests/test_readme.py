@@ -66,7 +66,9 @@ def reader_folder(tmp_path: Path, demo: LocalServer, monkeypatch: pytest.MonkeyP
         saved = dg.transcription.prerecorded(SAMPLES / "students.wav")
     (tmp_path / "saved.json").write_text(json.dumps(saved))
     monkeypatch.chdir(tmp_path)
-    monkeypatch.setenv("DEEPGRAM_API_KEY", demo.api_key)
+    # A key reaches one project: the reader's is the one ``dgdata serve --demo`` prints for the
+    # first demo project, whose 90 days of usage the tour's charts show.
+    monkeypatch.setenv("DEEPGRAM_API_KEY", next(iter(demo.demo_keys.values())))
     monkeypatch.setenv("DEEPGRAM_API_URL", demo.url)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     return tmp_path

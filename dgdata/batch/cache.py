@@ -24,7 +24,7 @@ from typing import Any, BinaryIO
 
 from dgdata._atomic import TMP_SUFFIX, atomic_write
 
-__all__ = ["TranscriptCache", "cache_scope", "canonical_options", "file_sha256"]
+__all__ = ["HashingReader", "TranscriptCache", "cache_scope", "canonical_options", "file_sha256"]
 
 _CHUNK = 1024 * 1024
 #: seconds after which a temporary file is a killed writer's, not a batch still writing it
@@ -42,6 +42,64 @@ def file_sha256(source: str | os.PathLike[str] | BinaryIO) -> str:
         for chunk in iter(lambda: source.read(_CHUNK), b""):
             digest.update(chunk)
     return digest.hexdigest()
+
+
+class HashingReader:
+    """A binary file that hashes what is read from it: the SHA-256 of the bytes actually sent.
+
+    An upload reads the file from its start to its end; the digest follows those reads, so it is
+    the hash of what went out even if the file changed on disk after it was first hashed. A seek
+    back to the start (a retry rewinding the body, a size probe) starts a fresh digest.
+    ``hexdigest()`` is ``None`` until one pass has read the whole file from its start.
+
+    >>> import io
+    >>> reader = HashingReader(io.BytesIO(b"abc"))
+    >>> _ = reader.read(2), reader.read(), reader.read()
+    >>> reader.hexdigest() == hashlib.sha256(b"abc").hexdigest()
+    True
+    """
+
+    def __init__(self, handle: BinaryIO, name: str | None = None) -> None:
+        self._handle = handle
+        #: the file name: the upload's content type comes from its extension
+        self.name = name
+        self._restart()
+
+    def _restart(self) -> None:
+        self._digest = hashlib.sha256()
+        self._hashed = 0  # bytes hashed, all from offset 0 without a gap
+        self._whole = False
+
+    def read(self, size: int | None = -1) -> bytes:
+        """Read like the file does, hashing the bytes that continue the current pass."""
+        position = self._handle.tell()
+        data = self._handle.read(-1 if size is None else size)
+        if position == self._hashed:
+            self._digest.update(data)
+            self._hashed += len(data)
+            if not data and size != 0:  # end of file reached in one pass from the start
+                self._whole = True
+        return data
+
+    def seek(self, offset: int, whence: int = os.SEEK_SET) -> int:
+        """Move like the file does; back at the start, hashing starts over."""
+        position = self._handle.seek(offset, whence)
+        if position == 0:
+            self._restart()
+        return position
+
+    def tell(self) -> int:
+        return self._handle.tell()
+
+    def seekable(self) -> bool:
+        return True
+
+    def readable(self) -> bool:
+        return True
+
+    def hexdigest(self) -> str | None:
+        """The SHA-256 of the whole file as last read from start to end, or ``None``."""
+        return self._digest.hexdigest() if self._whole else None
 
 
 def cache_scope(base_url: str, scheme: str, credential: str) -> str:

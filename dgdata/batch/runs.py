@@ -284,8 +284,8 @@ def transcribe_folder(
 
     The keywords are those of :func:`transcribe_many`: ``concurrency``, ``cache_dir``,
     ``progress``, ``executor`` and ``attempts``, with the same defaults. Files that are not
-    recordings become error rows, so nothing in the folder is silently ignored except hidden
-    files and folders.
+    recordings, and symbolic links that dangle or loop, become error rows, so nothing in the
+    folder is silently ignored except hidden files and folders.
 
     Example::
 
@@ -302,11 +302,20 @@ def transcribe_folder(
     files: Sequence[Path] = sorted(
         p
         for p in root.glob(pattern)
-        if p.is_file() and not any(part.startswith(".") for part in p.relative_to(root).parts)
+        if _is_listed(p) and not any(part.startswith(".") for part in p.relative_to(root).parts)
     )
     result = transcribe_many(dg, files, options, **keywords)
     result.root = root
     return result
+
+
+def _is_listed(path: Path) -> bool:
+    """Whether a match of the pattern gets a row: files, and symbolic links that lead nowhere.
+
+    Folders (and links to folders) are what ``**/*`` walks through, not recordings; a dangling
+    or looping link is a file that went missing, and its error row says so.
+    """
+    return path.is_file() or (path.is_symlink() and not path.is_dir())
 
 
 def _progress(total: int, enabled: bool) -> Any:

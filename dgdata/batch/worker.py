@@ -9,27 +9,52 @@ Retries are the batch's, not the client's: the batch sends with ``max_retries=0`
 pauses *every* worker (:class:`RateLimiter`) instead of each worker sleeping on its own and the
 others carrying on into the same limit. How long to wait is the client's one policy all the same
 (:class:`dgdata._retry.RetryPolicy`), with the batch's own limits (:class:`BatchJob`).
+
+**What the batch sends again** is its own documented policy, wider than the client's (which
+never re-sends a ``POST`` that may have been processed, see :mod:`dgdata._retry`): a
+transcription is safe to send twice, it only costs. So a file is sent again after a 429, a 408,
+a 5xx and a connection refused, reset or cut (even after the server did the work: Deepgram has
+no idempotency key, and the second transcription is billed). It is not sent again after a *read
+timeout*: a recording that took the whole upload timeout would most likely take it again, and be
+billed twice; nor after any other 4xx.
+
+**What is cached is what was sent.** The file is opened once: checked, hashed (for the cache
+look-up) and uploaded through the same handle, and the upload is hashed again as it streams
+(:class:`~dgdata.batch.cache.HashingReader`). The transcript is cached under the hash of the
+bytes sent, so a file rewritten between the look-up and the upload never leaves its transcript
+under the old content's hash.
 """
 
 from __future__ import annotations
 
+import contextlib
+import errno
 import logging
+import os
 import random
+import stat
 import threading
 import time
 import uuid
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from dgdata import errors
 from dgdata._retry import PROCESS_OBJECTS, RetryPolicy
 from dgdata._sources import AUDIO_EXTENSIONS, sniff_mimetype
-from dgdata.batch.cache import TranscriptCache, file_sha256
+from dgdata.batch.cache import HashingReader, TranscriptCache, file_sha256
 from dgdata.transcript import Transcript
 
-__all__ = ["BatchJob", "Outcome", "RateLimiter", "audio_sha256", "transcribe_one"]
+__all__ = [
+    "BatchJob",
+    "Outcome",
+    "RateLimiter",
+    "audio_sha256",
+    "open_recording",
+    "transcribe_one",
+]
 
 logger = logging.getLogger(__name__)
 
@@ -158,14 +183,28 @@ def audio_sha256(path: Path) -> str:
     """The SHA-256 of a recording; ``OSError`` / ``ValueError`` for what is certainly not one.
 
     A file is taken when its first bytes look like audio (WAV, MP3, AAC, FLAC, Ogg, WebM, MP4,
-    AMR, AIFF), or, for headerless formats (raw PCM, mu-law, A-law), by its extension alone. The
-    file is opened once for both the check and the hash.
+    AMR, AIFF), or, for headerless formats (raw PCM, mu-law, A-law), by its extension alone.
     """
-    if not path.exists():
-        raise FileNotFoundError(f"{path}: no such file (moved or deleted since it was listed?)")
-    if not path.is_file():
+    handle, digest = open_recording(path)
+    handle.close()
+    return digest
+
+
+def open_recording(path: Path) -> tuple[BinaryIO, str]:
+    """The recording at ``path``, open, and its SHA-256 (see :func:`audio_sha256`).
+
+    One open file serves the check, the hash and the upload. A path that is not a readable
+    regular file raises ``OSError`` saying what it is: missing, a dangling symbolic link, a link
+    that loops, a folder or another kind of file.
+    """
+    try:
+        kind = path.stat().st_mode  # follows symbolic links
+    except OSError as exc:
+        raise _unreadable(path, exc) from None
+    if not stat.S_ISREG(kind):
         raise IsADirectoryError(f"{path}: not a file")
-    with open(path, "rb") as handle:
+    handle = open(path, "rb")  # noqa: SIM115 (returned open, closed by the caller)
+    try:
         head = handle.read(64)
         if not head:
             raise ValueError(f"{path}: the file is empty; nothing to transcribe")
@@ -177,7 +216,33 @@ def audio_sha256(path: Path) -> str:
                 + "); headerless audio needs an extension such as .ulaw or .pcm"
             )
         handle.seek(0)
-        return file_sha256(handle)
+        return handle, file_sha256(handle)
+    except BaseException:
+        handle.close()
+        raise
+
+
+def _unreadable(path: Path, exc: OSError) -> OSError:
+    """The error for a path whose file cannot be reached, saying why in the file's terms."""
+    target = None
+    with contextlib.suppress(OSError):
+        target = os.readlink(path)
+    if exc.errno == errno.ELOOP:
+        return OSError(
+            errno.ELOOP,
+            f"{path}: a symbolic link that loops (it leads back to itself through {target!r}); "
+            "point it at a recording or remove it",
+        )
+    if target is not None:
+        return FileNotFoundError(
+            errno.ENOENT,
+            f"{path}: a dangling symbolic link: its target {target!r} does not exist",
+        )
+    if isinstance(exc, FileNotFoundError):
+        return FileNotFoundError(
+            errno.ENOENT, f"{path}: no such file (moved or deleted since it was listed?)"
+        )
+    return exc
 
 
 @dataclass(frozen=True)
@@ -210,49 +275,89 @@ def transcribe_one(dg: Any, path: Path, job: BatchJob) -> Outcome:
     """Transcribe one file (or take it from the cache). Never raises: failures are outcomes."""
     outcome = Outcome(str(path))
     try:
-        outcome.sha256 = audio_sha256(path)
+        handle, outcome.sha256 = open_recording(path)
     except (OSError, ValueError) as exc:
         return outcome.fail(exc)
-    key = TranscriptCache.key(outcome.sha256, job.options, job.scope)
-    if job.cache is not None and (stored := job.cache.get(key)) is not None:
-        outcome.transcript, outcome.cached = stored, True
-        return outcome
-    try:
-        outcome.transcript = _send_with_retries(dg, path, job, outcome)
-    except Exception as exc:  # every failure becomes the file's error row, never a crash
-        if not isinstance(exc, (errors.DeepgramError, OSError, ValueError)):
-            logger.exception("unexpected error transcribing %s", path)
-        return outcome.fail(exc)
-    if job.cache is not None:
+    with handle:
+        key = TranscriptCache.key(outcome.sha256, job.options, job.scope)
+        if job.cache is not None and (stored := job.cache.get(key)) is not None:
+            outcome.transcript, outcome.cached = stored, True
+            return outcome
+        reader = HashingReader(handle, name=str(path))
         try:
-            job.cache.put(key, outcome.transcript)
-        except OSError as exc:  # the transcript is paid for: keep it, say the cache failed
-            logger.warning("%s: transcribed, but not cached (%s)", path, exc)
+            outcome.transcript = _send_with_retries(dg, reader, job, outcome)
+        except Exception as exc:  # every failure becomes the file's error row, never a crash
+            if not isinstance(exc, (errors.DeepgramError, OSError, ValueError)):
+                logger.exception("unexpected error transcribing %s", path)
+            return outcome.fail(exc)
+    _cache_what_was_sent(job, outcome, reader.hexdigest())
     return outcome
 
 
-def _send_with_retries(dg: Any, path: Path, job: BatchJob, outcome: Outcome) -> dict[str, Any]:
+def _cache_what_was_sent(job: BatchJob, outcome: Outcome, sent: str | None) -> None:
+    """Cache the transcript under the hash of the bytes sent (the row's ``sha256`` becomes it)."""
+    if sent is None:  # the upload did not read the file whole: what was sent is unknown
+        logger.warning(
+            "%s: transcribed, but not cached (the upload was not read whole)", outcome.path
+        )
+        return
+    if sent != outcome.sha256:
+        logger.warning(
+            "%s: the file changed while it was being sent; the transcript is of the bytes sent "
+            "(sha256 %s), and is cached under their hash",
+            outcome.path,
+            sent,
+        )
+        outcome.sha256 = sent
+    if job.cache is None or outcome.transcript is None:
+        return
+    try:
+        job.cache.put(TranscriptCache.key(sent, job.options, job.scope), outcome.transcript)
+    except OSError as exc:  # the transcript is paid for: keep it, say the cache failed
+        logger.warning("%s: transcribed, but not cached (%s)", outcome.path, exc)
+
+
+def _worth_sending_again(exc: Exception) -> bool:
+    """The batch's rule for a failed transcription (see the module docstring).
+
+    Wider than the client's: a dropped connection is sent again even though the server may have
+    transcribed the file (that costs, it corrupts nothing); a read timeout is not.
+    """
+    if isinstance(exc, errors.DeepgramTimeoutError):
+        # a connect timeout stays retryable for the client too; a read timeout never is
+        return bool(exc.retryable)
+    if isinstance(exc, errors.DeepgramConnectionError):
+        return True
+    return isinstance(exc, (errors.RequestTimeoutError, errors.ServerError))
+
+
+def _send_with_retries(
+    dg: Any, reader: HashingReader, job: BatchJob, outcome: Outcome
+) -> dict[str, Any]:
     retry, rate_limit = job.retry_policy(), job.rate_limit_policy()
     failures = limited = 0
     while True:
         outcome.attempts += 1
         job.limiter.wait()
+        reader.seek(0)  # every attempt sends (and hashes) the file from its start
         try:
-            return dict(dg.transcription.prerecorded(path, dict(job.options)))
+            return dict(dg.transcription.prerecorded(reader, dict(job.options)))
         except errors.RateLimitError as exc:
             asked = exc.retry_after if exc.retry_after is not None else DEFAULT_RATE_LIMIT_PAUSE
             pause = rate_limit.delay(limited, asked)
             limited += 1
             if pause is None:  # too many 429s, or a Retry-After longer than max_pause
                 raise
-            logger.warning("%s: rate limited; pausing the whole batch for %.2fs", path, pause)
+            logger.warning(
+                "%s: rate limited; pausing the whole batch for %.2fs", outcome.path, pause
+            )
             job.limiter.pause(pause)
         except (errors.DeepgramApiError, errors.DeepgramConnectionError) as exc:
             # 5xx, 408 and dropped connections are worth another go; 4xx and upload read
-            # timeouts (the audio may already be billed) are not.
-            delay = retry.delay(failures) if getattr(exc, "retryable", False) else None
+            # timeouts (a long recording would time out again, and be billed twice) are not.
+            delay = retry.delay(failures) if _worth_sending_again(exc) else None
             failures += 1
             if delay is None:
                 raise
-            logger.warning("%s: %s; retry in %.2fs", path, exc, delay)
+            logger.warning("%s: %s; retry in %.2fs", outcome.path, exc, delay)
             time.sleep(delay)

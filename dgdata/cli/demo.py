@@ -60,7 +60,7 @@ def run(args: argparse.Namespace) -> int:
             _say_failed(result.errors)
             return 1
         _words_step(result, tour)
-        requests = _usage_step(dg, tour, server.project_id)
+        requests = _usage_step(dg, tour, server)
         written = _write_files(result, requests, out)
     tour.files(out, written)
     tour.line("Next: `dgdata lab` opens JupyterLab on a local server like this one;")
@@ -157,13 +157,25 @@ def _words_step(result: Any, tour: _Tour, limit: int = 20) -> None:
         tour.line(f"{_INDENT}… {len(words) - limit} more")
 
 
-def _usage_step(dg: Any, tour: _Tour, own_project: str) -> Any:
+def _usage_step(dg: Any, tour: _Tour, server: Any) -> Any:
+    import pandas as pd
+
+    from dgdata import Deepgram
+
     tour.step(
-        "Usage and spend of the demo account (every request of every project)",
-        "requests = dg.usage.requests_frame()",
+        "Usage and spend of the demo account (every request of every project; a key reaches "
+        "only its own project, and the demo has a key for each)",
+        "keys = server.demo_keys.values()",
+        "demo = [Deepgram(api_key=k, api_url=server.url).usage.requests_frame() for k in keys]",
+        "requests = pd.concat([dg.usage.requests_frame(), *demo])",
         'requests.groupby("model")[["duration", "usd"]].sum()',
     )
-    requests = dg.usage.requests_frame()
+    frames = [dg.usage.requests_frame()]
+    for key in server.demo_keys.values():
+        with Deepgram(api_key=key, api_url=server.url) as demo:
+            frames.append(demo.usage.requests_frame())
+    requests = pd.concat(frames, ignore_index=True)
+    own_project = server.project_id
     hours = float(requests["duration"].fillna(0).sum())
     usd = float(requests["usd"].fillna(0).sum())
     first, last = requests["created"].min(), requests["created"].max()

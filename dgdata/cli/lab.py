@@ -2,8 +2,11 @@
 
 The local server runs in this process; JupyterLab runs as a child process whose environment
 (and so every kernel's) holds ``DEEPGRAM_API_URL`` and ``DEEPGRAM_API_KEY`` for it, so
-``dgdata.Deepgram()`` in a notebook talks to the local server. This process's own environment is
-left alone. Ctrl+C (or JupyterLab shutting down) stops both.
+``dgdata.Deepgram()`` in a notebook talks to the local server. A key reaches only the project it
+was made in: ``DEEPGRAM_API_KEY`` is the owner's key of the first demo project (Support calls),
+and ``DEEPGRAM_API_KEYS`` holds the key of every demo project, comma separated, for the notebooks
+that look across projects (one client per key). This process's own environment is left alone.
+Ctrl+C (or JupyterLab shutting down) stops both.
 """
 
 from __future__ import annotations
@@ -39,8 +42,10 @@ SUMMARY = "JupyterLab on the notebooks, wired to a local server with demo data"
 DESCRIPTION = (
     "Start the local Deepgram-compatible server (demo account) and JupyterLab "
     "on the notebooks folder. JupyterLab and its kernels get DEEPGRAM_API_URL and "
-    "DEEPGRAM_API_KEY for the local server, so dgdata.Deepgram() works in every notebook "
-    "with no setup. Ctrl+C stops both; so does shutting JupyterLab down."
+    "DEEPGRAM_API_KEY (the first demo project's key) for the local server, so "
+    "dgdata.Deepgram() works in every notebook with no setup, and DEEPGRAM_API_KEYS (every "
+    "demo project's key, comma separated: a key reaches one project). Ctrl+C stops both; so "
+    "does shutting JupyterLab down."
 )
 EPILOG = (
     "Arguments after `--` go to JupyterLab. Needs JupyterLab (pip install jupyterlab).",
@@ -94,13 +99,29 @@ def jupyter_command(
 
 
 def child_environment(
-    url: str, api_key: str, base: Mapping[str, str] | None = None
+    url: str,
+    api_key: str,
+    base: Mapping[str, str] | None = None,
+    *,
+    api_keys: Sequence[str] = (),
 ) -> dict[str, str]:
-    """A copy of the environment with the local server's URL and key set (for the child only)."""
+    """A copy of the environment with the local server's URL and key set (for the child only),
+    and ``DEEPGRAM_API_KEYS`` (``api_keys``, comma separated) when given."""
     env = dict(os.environ if base is None else base)
     env.update({"DEEPGRAM_API_URL": url, "DEEPGRAM_API_KEY": api_key})
     env.pop("DEEPGRAM_ACCESS_TOKEN", None)  # it would win over the key
+    # The user's own keys would go to the local server: only the server's are passed on.
+    env.pop("DEEPGRAM_API_KEYS", None)
+    if api_keys:
+        env["DEEPGRAM_API_KEYS"] = ",".join(api_keys)
     return env
+
+
+def notebook_environment(server: Any, base: Mapping[str, str] | None = None) -> dict[str, str]:
+    """The environment JupyterLab gets for a demo ``server``: its URL, the first demo project's
+    key as ``DEEPGRAM_API_KEY`` and every demo project's as ``DEEPGRAM_API_KEYS``."""
+    keys = list(server.demo_keys.values())
+    return child_environment(server.url, keys[0], base, api_keys=keys)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -120,12 +141,13 @@ def run(args: argparse.Namespace) -> int:
             say(f"dgdata lab: {note}")
         say(
             f"dgdata lab: a local Deepgram-compatible server with demo data on {server.url}\n"
-            f"dgdata lab: notebooks get DEEPGRAM_API_URL={server.url} and a key for it, so\n"
-            "            dgdata.Deepgram() needs no setup\n"
+            f"dgdata lab: notebooks get DEEPGRAM_API_URL={server.url} and a key for each demo\n"
+            "            project, so dgdata.Deepgram() needs no setup\n"
             f"dgdata lab: starting JupyterLab on {notebooks}; Ctrl+C stops both"
         )
         command = jupyter_command(notebooks, args.port, args.no_browser, extra)
-        env = child_environment(server.url, server.api_key)
+        # A key reaches one project: the notebooks get the key of each demo project.
+        env = notebook_environment(server)
         # stdin is not passed on: JupyterLab then stops at the first Ctrl+C, without asking.
         child = subprocess.Popen(command, env=env, stdin=subprocess.DEVNULL)
         with _terminate_raises_interrupt():

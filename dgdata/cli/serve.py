@@ -42,7 +42,12 @@ def run(args: argparse.Namespace) -> int:
         _prepare_database(args.db)
     try:
         server = LocalServer(
-            host=args.host, port=args.port, db=args.db, demo=args.demo, api_key=api_key
+            host=args.host,
+            port=args.port,
+            db=args.db,
+            demo=args.demo,
+            api_key=api_key,
+            allow_private_urls=args.allow_private_urls,
         )
     except sqlite3.Error as exc:
         raise UsageError(
@@ -62,11 +67,22 @@ def run(args: argparse.Namespace) -> int:
         f"  DEEPGRAM_API_URL={server.url}\n"
         f"  DEEPGRAM_API_KEY={server.api_key}\n"
         f"  project {server.project_id}{' (demo data seeded)' if args.demo else ''}\n"
-        "Press Ctrl+C to stop.\n"
+        + _demo_keys(server)
+        + "Press Ctrl+C to stop.\n"
     )
     sys.stdout.flush()
     server.serve_forever()
     return 0
+
+
+def _demo_keys(server: Any) -> str:
+    """The lines naming each demo project and its owner key (a key reaches one project)."""
+    lines = [
+        f"  demo project {project_id} ({server.state.backend.get_project(project_id)['name']}): "
+        f"DEEPGRAM_API_KEY={key}\n"
+        for project_id, key in server.demo_keys.items()
+    ]
+    return "".join(lines)
 
 
 def _prepare_database(path: str) -> None:
@@ -103,4 +119,10 @@ def add_parser(commands: Any) -> None:
         default=None,
         help="owner key to accept (default: a new one "
         "is made and printed; or set DGDATA_SERVE_KEY)",
+    )
+    parser.add_argument(
+        "--allow-private-urls",
+        action="store_true",
+        help="let url sources and callbacks reach loopback, private and link-local addresses "
+        "(refused by default; for local development and tests)",
     )

@@ -30,7 +30,7 @@ from dgdata.cli.common import (
 FORMATS = ("csv", "parquet", "jsonl")
 
 #: ``dgdata --help``'s line for the command, then its own help text.
-SUMMARY = "write every request of a project (or of all projects) as CSV, Parquet or JSON Lines"
+SUMMARY = "write every request of a project (or `all`: the key's) as CSV, Parquet or JSON Lines"
 DESCRIPTION = (
     "Fetch every usage request of PROJECT (dg.usage.requests_frame: one row per "
     "request with its time, model, method, duration in hours, USD, tags and options) "
@@ -97,7 +97,9 @@ def add_parser(commands: Any) -> None:
     """Register ``dgdata usage``: its help, its options and :func:`run`."""
     parser = add_command(commands, "usage", run, SUMMARY, DESCRIPTION, EPILOG)
     parser.add_argument(
-        "project", metavar="PROJECT", help="a project id, or `all` for every project of the key"
+        "project",
+        metavar="PROJECT",
+        help="a project id, or `all` for every project the key reaches (a key reaches its own)",
     )
     parser.add_argument(
         "--start", metavar="DATE", type=iso_date, help="first day (YYYY-MM-DD or ISO date-time)"

@@ -17,7 +17,7 @@ from starlette.responses import JSONResponse, Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from dgdata.server.backend.store import Store, new_id
-from dgdata.server.errors import ApiError
+from dgdata.server.errors import ApiError, SafeJSONResponse
 from dgdata.server.routes import ROUTES
 from dgdata.server.state import ServerSettings, ServerState
 
@@ -31,7 +31,7 @@ def _error_response(request_id: str, error: ApiError) -> JSONResponse:
     # h11 also refuses control characters and whitespace at either end of a value.
     safe = " ".join(error.err_msg.encode("ascii", "backslashreplace").decode("ascii").split())
     headers = {"dg-error": safe, **error.headers}
-    return JSONResponse(error.body(request_id), status_code=error.status, headers=headers)
+    return SafeJSONResponse(error.body(request_id), status_code=error.status, headers=headers)
 
 
 async def _api_error(request: Request, exc: Exception) -> Response:

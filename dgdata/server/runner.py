@@ -87,6 +87,16 @@ class LocalServer:
         return self.state.boot.project_id
 
     @property
+    def demo_keys(self) -> dict[str, str]:
+        """With ``demo=True``: ``{project id: owner key}`` for each demo project (a key reaches
+        only its own project); otherwise empty."""
+        if not self.state.settings.demo:
+            return {}
+        from dgdata.server.demo.account import demo_owner_keys
+
+        return demo_owner_keys(self.api_key)
+
+    @property
     def running(self) -> bool:
         """Whether the server thread is serving."""
         return bool(
@@ -154,12 +164,13 @@ class LocalServer:
     # --- control endpoints, from Python ------------------------------------------------------
 
     def _control(self, method: str, path: str, body: dict[str, Any] | None = None) -> Any:
+        """Call a ``/_dgdata`` control endpoint, which needs the owner key and a JSON body."""
         data = None if body is None else json.dumps(body).encode()
         request = urllib.request.Request(
             self.url + path,
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Token {self.api_key}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             return json.loads(response.read())
@@ -169,6 +180,11 @@ class LocalServer:
         ``inject(status=429, retry_after=1)``."""
         result: dict[str, Any] = self._control("POST", "/_dgdata/faults", fault)
         return result
+
+    def list_faults(self) -> list[dict[str, Any]]:
+        """The injected faults, with how often each has hit (``GET /_dgdata/faults``)."""
+        faults: list[dict[str, Any]] = self._control("GET", "/_dgdata/faults")["faults"]
+        return faults
 
     def clear_faults(self) -> None:
         """Remove every injected fault."""

@@ -7,8 +7,8 @@ its id, its body and query) is in :mod:`dgdata.server.routes._context`.
 
 from __future__ import annotations
 
+import asyncio
 import os
-import threading
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
@@ -17,7 +17,7 @@ from dgdata.server.asr.processes import ProcessRecognizer
 from dgdata.server.backend import Backend, Bootstrap, Store
 from dgdata.server.backend.faults import FaultInjector
 
-__all__ = ["ServerSettings", "ServerState"]
+__all__ = ["LiveSlots", "ServerSettings", "ServerState"]
 
 
 @dataclass(frozen=True)
@@ -38,6 +38,50 @@ class ServerSettings:
     live_idle_timeout: float = 10.0
     #: Largest prerecorded upload accepted, in bytes.
     max_upload_bytes: int = 2 * 1024**3
+    #: Let ``url`` sources and ``callback`` URLs reach loopback, private, link-local and
+    #: multicast addresses (off by default: a request must not make the server reach inside
+    #: the network it runs in). ``dgdata serve --allow-private-urls`` for local development.
+    allow_private_urls: bool = False
+
+
+class LiveSlots:
+    """At most ``size`` live streams at once; a new one waits on the event loop for a slot.
+
+    Waiting holds no thread (a handshake waiting for a slot must not take a worker thread that
+    other requests need): it is an :class:`asyncio.Semaphore`, made on first use so that it
+    belongs to the loop of the server that uses it.
+    """
+
+    def __init__(self, size: int) -> None:
+        self.size = max(int(size), 1)
+        self._semaphore: asyncio.Semaphore | None = None
+        self._taken = 0
+
+    async def acquire(self, timeout: float) -> bool:
+        """Take a slot, waiting up to ``timeout`` seconds; False if none freed up."""
+        if self._semaphore is None:
+            self._semaphore = asyncio.Semaphore(self.size)
+        if not self._semaphore.locked():  # free: take it now (wait_for(..., 0) would not)
+            await self._semaphore.acquire()
+        else:
+            try:
+                await asyncio.wait_for(self._semaphore.acquire(), max(timeout, 0.0))
+            except asyncio.TimeoutError:
+                return False
+        self._taken += 1
+        return True
+
+    def release(self) -> None:
+        """Give back a slot taken with :meth:`acquire` (on the same event loop)."""
+        if self._semaphore is None or self._taken <= 0:
+            raise ValueError("LiveSlots released more often than acquired")
+        self._taken -= 1
+        self._semaphore.release()
+
+    @property
+    def in_use(self) -> int:
+        """Slots taken now."""
+        return self._taken
 
 
 class ServerState:
@@ -48,7 +92,7 @@ class ServerState:
         self.backend = Backend(store)
         self.settings = settings
         self.faults = FaultInjector()
-        self.live_streams = threading.BoundedSemaphore(settings.max_live_streams)
+        self.live_streams = LiveSlots(settings.max_live_streams)
         #: Hooks run after a reset (the demo seeder registers itself here).
         self.seeders: list[Callable[[ServerState], None]] = []
         self.boot: Bootstrap = self.backend.bootstrap(settings.api_key)

@@ -18,7 +18,6 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 import pytest
-import requests
 
 from dgdata import Deepgram
 from dgdata.batch import RateLimiter, transcribe_folder
@@ -73,7 +72,7 @@ def inject_thirty_percent_failures(server: LocalServer) -> None:
 
 
 def fault_hits(server: LocalServer) -> dict[str, int]:
-    faults = requests.get(f"{server.url}/_dgdata/faults", timeout=10).json()["faults"]
+    faults = server.list_faults()
     return {str(f["drop"] or f["status"]): int(f["hits"]) for f in faults}
 
 

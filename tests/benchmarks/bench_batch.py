@@ -133,7 +133,7 @@ class Server:
             self.url + "/_dgdata/faults",
             data=data,
             method=method,
-            headers={"Content-Type": "application/json"},
+            headers={"Content-Type": "application/json", "Authorization": f"Token {self.key}"},
         )
         with urllib.request.urlopen(request, timeout=10) as response:
             response.read()

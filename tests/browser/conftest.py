@@ -5,8 +5,10 @@ left running while the other suites go on):
 
 - ``deepgram_server``: ``LocalServer(demo=True)`` (the demo account; recognition with pocketsphinx);
 - ``jupyter_lab``: JupyterLab on 127.0.0.1 with a random token, on a copy of ``notebooks/``, its
-  environment (so every kernel's) holding ``DEEPGRAM_API_URL`` / ``DEEPGRAM_API_KEY`` of that
-  server, its own config folders in a temporary directory (see ``jupyter.py``);
+  environment (so every kernel's) holding what ``dgdata lab`` passes for that server:
+  ``DEEPGRAM_API_URL``, ``DEEPGRAM_API_KEY`` (the owner's key of the first demo project, Support
+  calls: a key reaches only its own project) and ``DEEPGRAM_API_KEYS`` (every demo project's key),
+  its own config folders in a temporary directory (see ``jupyter.py``);
 - ``browser``: ``/usr/bin/chromium`` (never a browser Playwright downloads), headless, with a fake
   microphone that plays ``speech`` (sentences spoken by flite) once, and the permission prompt
   answered yes.
@@ -41,6 +43,7 @@ import pytest
 from playwright.sync_api import Browser, BrowserContext, Page, Playwright, sync_playwright
 
 from dgdata import Deepgram
+from dgdata.cli.lab import notebook_environment
 from dgdata.server.runner import LocalServer
 from tests.browser.jupyter import JupyterLab
 from tests.browser.notebook import Notebook, Notebook7
@@ -112,10 +115,16 @@ def server(deepgram_server: LocalServer) -> LocalServer:
     return deepgram_server
 
 
+def kernel_key(server: LocalServer) -> str:
+    """The key the notebooks' ``dgdata.Deepgram()`` uses: the first demo project's owner key."""
+    return notebook_environment(server, base={})["DEEPGRAM_API_KEY"]
+
+
 @pytest.fixture
 def api(server: LocalServer) -> Iterator[Deepgram]:
-    """A client in the test process with the server's owner key: to check what widgets did."""
-    client = Deepgram(api_key=server.api_key, api_url=server.url, max_retries=0)
+    """A client in the test process with the kernels' key (its project only, as theirs): to
+    check what widgets did."""
+    client = Deepgram(api_key=kernel_key(server), api_url=server.url, max_retries=0)
     yield client
     client.close()
 
@@ -126,7 +135,7 @@ def jupyter_lab(browser_tmp: Path, deepgram_server: LocalServer) -> Iterator[Jup
     root = browser_tmp / "notebooks"
     shutil.copytree(NOTEBOOKS, root, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
     shutil.copytree(SAMPLES, root / "samples", ignore=shutil.ignore_patterns("*.md"))
-    env = {"DEEPGRAM_API_URL": deepgram_server.url, "DEEPGRAM_API_KEY": deepgram_server.api_key}
+    env = notebook_environment(deepgram_server, base={})  # what `dgdata lab` passes
     lab = JupyterLab.start(root, home=browser_tmp / "jupyter-home", env=env)
     yield lab
     lab.stop()

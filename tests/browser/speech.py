@@ -86,7 +86,7 @@ def seconds_sent(root: Locator) -> float:
 
 
 def wait_until_played(
-    root: Locator, speech: Speech, midway: Callable[[], None] | None = None
+    root: Locator, speech: Speech, midway: Callable[[], object] | None = None
 ) -> None:
     """Wait until the page has sent the whole fake-microphone file and ``MARGIN`` more.
 

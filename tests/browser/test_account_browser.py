@@ -1,8 +1,10 @@
-"""AccountBrowser in Chromium: pick a project, create a key, see its secret once, delete it.
+"""AccountBrowser in Chromium: the project of its key, create a key, see its secret once, delete it.
 
-Every step is a click or keystroke on the rendered widget; what the widget did is checked on the
-local server through a client in the test process, and with the new key itself (its secret works
-until the key is deleted).
+The kernel's key is the owner's key of the demo's Support calls project (what ``dgdata lab``
+gives): a key reaches only its own project, so the picker offers that one project and the tabs
+show its keys, members, usage and balances. Every step is a click or keystroke on the rendered
+widget; what the widget did is checked on the local server through a client in the test process
+with the same key, and with the new key itself (its secret works until the key is deleted).
 """
 
 from __future__ import annotations
@@ -43,21 +45,24 @@ def test_create_and_delete_a_key_in_the_browser(
     account = notebook.cell_output(1).locator(".dgdata-account")
     expect(account).to_be_visible()
 
-    projects = api.projects.list()["projects"]
-    picker = account.locator(".dgdata-account-project select")
-    expect(picker.locator("option")).to_have_count(len(projects))
-    project = projects[1]  # not the one shown first: picking it must change the tabs
+    (project,) = api.projects.list()["projects"]  # the key's own project, and no other
+    assert project["name"] == "Demo — Support calls"
     pid = project["project_id"]
-    assert notebook.kernel("print(browser.project_id)") == projects[0]["project_id"]
-    _choose(picker, project["name"])
-    assert notebook.wait_for_kernel("print(browser.project_id)", lambda v: v == pid) == pid
+    picker = account.locator(".dgdata-account-project select")
+    expect(picker.locator("option")).to_have_count(1)
+    expect(picker.locator("option")).to_contain_text(project["name"])
+    assert notebook.kernel("print(browser.project_id)") == pid
 
     tabs = account.locator(".dgdata-account-tabs .lm-TabBar-tab")
     tabs.filter(has_text="Members").click()
-    expect(account.locator(".dgdata-members-table table.dgdata-table")).to_be_visible()
+    members = account.locator(".dgdata-members-table table.dgdata-table")
+    expect(members).to_be_visible()
+    for member in api.members.list_members(pid)["members"]:
+        expect(members).to_contain_text(member["email"])
     tabs.filter(has_text="Keys").click()
     keys = account.locator(".dgdata-keys-tab")
     expect(keys.locator(".dgdata-keys-table table.dgdata-table")).to_be_visible()
+    expect(keys.locator(".dgdata-keys-table")).to_contain_text("Demo — nightly batch transcription")
     expect(keys.locator(".dgdata-keys-table")).not_to_contain_text(COMMENT)
     notebook.screenshot("account-browser-keys", account)
 
@@ -73,7 +78,7 @@ def test_create_and_delete_a_key_in_the_browser(
 
     (key_id,) = _key_ids(api, pid, COMMENT)
     with Deepgram(api_key=secret, api_url=server.url, max_retries=0) as new_key:
-        assert any(p["project_id"] == pid for p in new_key.projects.list()["projects"])
+        assert [p["project_id"] for p in new_key.projects.list()["projects"]] == [pid]
 
     _choose(keys.locator(".dgdata-keys-select select"), COMMENT)
     keys.locator("button.dgdata-keys-delete").click()

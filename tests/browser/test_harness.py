@@ -2,7 +2,7 @@
 
 If this fails, the widget tests beside it cannot mean anything; it checks each link once: the
 notebook opens on the venv's kernel, an ipywidgets button and an anywidget render and answer
-clicks, and ``dgdata.Deepgram()`` in the kernel reaches the local server.
+clicks, and ``dgdata.Deepgram()`` in the kernel reaches the local server (the project of its key).
 """
 
 from __future__ import annotations
@@ -29,8 +29,13 @@ def test_widgets_render_and_clicks_reach_the_kernel(
     notebook.run_all()
 
     assert Path(notebook.kernel("import sys; print(sys.executable)")) == Path(sys.executable)
-    projects = len(api.projects.list()["projects"])
-    expect(notebook.cell_output(3)).to_have_text(f"{projects} projects")
+    # the kernel's key reaches its own project only, the one the test's client sees too
+    (project,) = api.projects.list()["projects"]
+    assert project["name"] == "Demo — Support calls"
+    expect(notebook.cell_output(3)).to_have_text(project["name"])
+    # and the kernel has the key of every demo project, as `dgdata lab` gives them
+    keys = "import os; print(len(os.environ['DEEPGRAM_API_KEYS'].split(',')))"
+    assert notebook.kernel(keys) == "3"
 
     button = notebook.cell_output(1).locator("button.smoke-button")
     expect(button).to_have_text("Click me")

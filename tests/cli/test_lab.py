@@ -164,6 +164,8 @@ def test_lab_wires_jupyter_and_its_kernels_to_the_local_server_and_stops_both(
         f"{url}/v1/projects", headers={"Authorization": f"Token {key}"}, timeout=5
     ).json()["projects"]
     assert "Demo — Support calls" in {p["name"] for p in projects}
+    keys = env["DEEPGRAM_API_KEYS"].split(",")  # a key per demo project, for 01 and 04
+    assert len(keys) == 3 and keys[0] == key and not any(k in lab.output() for k in keys)
     # a kernel, as a notebook would start one, sees the same server
     assert lab.api("POST", "/api/kernels", json={"name": "python3"}).status_code == 201
     kernel = _wait_for(

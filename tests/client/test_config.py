@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pickle
+import warnings
 
 import pytest
 import responses
@@ -101,9 +102,58 @@ def test_live_url_maps_https_to_wss_and_keeps_the_path_prefix() -> None:
 
 def test_requests_go_under_a_path_prefix() -> None:
     with responses.RequestsMock() as mocked:
-        mocked.get("http://onprem.example/dg/v1/projects", json={"projects": []})
-        Deepgram(api_key=KEY, api_url="http://onprem.example/dg").projects.list()
+        mocked.get("https://onprem.example/dg/v1/projects", json={"projects": []})
+        Deepgram(api_key=KEY, api_url="https://onprem.example/dg").projects.list()
         assert len(mocked.calls) == 1
+
+
+@pytest.mark.parametrize(
+    ("api_url", "agent_url", "named"),
+    [
+        ("http://onprem.example:8080/v1", None, "http://onprem.example:8080"),
+        ("http://dgkey:hunter2@10.1.2.3/dg", None, "http://10.1.2.3"),
+        ("ws://[2001:db8::7]:9000/v1/listen", None, "http://[2001:db8::7]:9000"),
+        ("https://api.deepgram.com", "http://agents.example", "http://agents.example"),
+    ],
+    ids=["hostname", "private-ip-with-user-info", "ipv6-ws", "agent-url"],
+)
+def test_a_clear_text_url_to_another_machine_warns_once_without_the_key(
+    api_url: str, agent_url: str | None, named: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level("WARNING", "dgdata"):
+        warnings.simplefilter("always")
+        dg = Deepgram(api_key=KEY, api_url=api_url, agent_url=agent_url)
+        dg.with_options(max_retries=0)  # the same client's settings: no second warning
+        pickle.loads(pickle.dumps(dg))
+    assert [w.category for w in caught] == [dgdata.errors.ClearTextCredentialWarning]
+    assert caught[0].filename == __file__, "the warning points at the caller's line"
+    text = str(caught[0].message)
+    assert named in text and "clear text" in text and "https://" in text
+    logged = [r.getMessage() for r in caplog.records if r.name == "dgdata._config"]
+    assert logged == [text]
+    for shown in (text, *logged):
+        assert KEY not in shown and "hunter2" not in shown and "dgkey" not in shown
+
+
+@pytest.mark.parametrize(
+    "api_url",
+    [
+        "http://127.0.0.1:8080",
+        "http://127.45.6.7/v1",
+        "http://[::1]:9/v1",
+        "http://localhost:8080",
+        "ws://LOCALHOST:1/v1/listen",
+        "https://onprem.example",
+        "wss://10.0.0.5/v1/listen",
+    ],
+)
+def test_loopback_http_and_any_https_do_not_warn(
+    api_url: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    with warnings.catch_warnings(record=True) as caught, caplog.at_level("WARNING", "dgdata"):
+        warnings.simplefilter("always")
+        Deepgram(api_key=KEY, api_url=api_url)
+    assert caught == [] and caplog.records == []
 
 
 def test_unknown_seed_option_is_refused() -> None:
@@ -135,10 +185,21 @@ def test_timeout_forms(given: object, expected: Timeouts) -> None:
     assert Deepgram(api_key=KEY, timeout=given).config.timeouts == expected  # type: ignore[arg-type]
 
 
-@pytest.mark.parametrize("bad", [0, -1, "10", True])
+@pytest.mark.parametrize(
+    "bad", [0, -1, "10", True, float("nan"), float("inf"), (1, float("nan")), (1, 2, 3), ("a", 1)]
+)
 def test_bad_timeout_is_refused(bad: object) -> None:
-    with pytest.raises(ConfigurationError):
+    with pytest.raises(ConfigurationError) as raised:
         Deepgram(api_key=KEY, timeout=bad)  # type: ignore[arg-type]
+    assert str(raised.value).startswith("timeout ")
+    if isinstance(bad, (str, bool)):
+        assert "dgdata.Timeouts" in str(raised.value)
+
+
+def test_the_timeouts_the_error_names_are_public() -> None:
+    timeouts = dgdata.Timeouts(connect=2, read=5, upload_read=30)
+    assert Deepgram(api_key=KEY, timeout=timeouts).config.timeouts == timeouts
+    assert "Timeouts" in dgdata.__all__
 
 
 def test_one_session_is_shared_and_has_a_dgdata_user_agent() -> None:

@@ -9,8 +9,8 @@ them. For every operation (and every method name that reaches it):
 - options given as a dict or as keywords send the same request, and keywords win;
 - a blank or dot-segment id raises ``ValueError`` and sends nothing;
 - an error answer raises its typed exception, carrying status, code, message and request id;
-- a read timeout is retried, except on the media uploads (listen, speak, read), where the
-  request may already have been received and billed.
+- a read timeout is retried for idempotent methods only: a POST or PATCH may already have been
+  processed (a media upload received and billed), and the error says so.
 
 A new operation is checked as soon as it is declared; one that needs arguments besides its ids
 fails here until it has a case.
@@ -285,7 +285,7 @@ def test_an_error_answer_raises_its_typed_error(
 
 
 @pytest.mark.parametrize("op", OPERATIONS, ids=lambda op: op.calls[0])
-def test_a_read_timeout_is_retried_unless_an_upload_may_have_been_received(
+def test_a_read_timeout_is_retried_only_when_the_method_is_idempotent(
     mocked: responses.RequestsMock, sleeps: list[float], op: Operation
 ) -> None:
     mocked.add(op.method, url_of(op), body=requests.ReadTimeout("read timed out"))
@@ -294,10 +294,11 @@ def test_a_read_timeout_is_retried_unless_an_upload_may_have_been_received(
 
     with Deepgram(api_key=KEY, max_retries=2) as retrying:
         call = client_method(retrying, op.calls[0])
-        if declared(op).upload:
-            with pytest.raises(errors.DeepgramTimeoutError, match="already have been received"):
+        if op.method in ("POST", "PATCH"):
+            said = "already have been received" if declared(op).upload else "may have processed"
+            with pytest.raises(errors.DeepgramTimeoutError, match=said) as caught:
                 call(*arguments, **case.kwargs)
-            assert (len(mocked.calls), sleeps) == (1, [])
+            assert (len(mocked.calls), sleeps, caught.value.retryable) == (1, [], False)
         else:
             mocked.add(op.method, url_of(op), json={"answered": "on the second try"})
             assert call(*arguments, **case.kwargs) == {"answered": "on the second try"}

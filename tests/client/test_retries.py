@@ -164,7 +164,7 @@ def test_a_file_upload_is_rewound_and_resent_whole(
         body = request.body
         bodies.append(body.read() if hasattr(body, "read") else bytes(body))
         if len(bodies) == 1:
-            return (503, {}, "busy")
+            return (429, {}, "busy")  # not processed: a POST may be sent again
         return (200, {"Content-Type": "application/json"}, __import__("json").dumps(TRANSCRIPT))
 
     mocked.add_callback("POST", LISTEN, callback=answer)

@@ -3,7 +3,9 @@
 ``with CallbackReceiver() as receiver:`` serves on a free loopback port in a thread; every
 request it gets is kept in ``receiver.received`` (method, path, headers, body) and
 :meth:`CallbackReceiver.wait` blocks until some have arrived. ``fail_first=n`` answers the first
-``n`` deliveries with 500, to exercise retries.
+``n`` deliveries with 500, to exercise retries. It also answers ``GET`` (recorded alike), for the
+server's ``url`` sources: ``redirects={path: location}`` answers those paths with a 302 to
+``location``, and any other path with ``document``.
 """
 
 from __future__ import annotations
@@ -23,9 +25,17 @@ class Delivery:
 
 
 class CallbackReceiver:
-    def __init__(self, *, fail_first: int = 0) -> None:
+    def __init__(
+        self,
+        *,
+        fail_first: int = 0,
+        document: bytes = b"",
+        redirects: dict[str, str] | None = None,
+    ) -> None:
         self.received: list[Delivery] = []
         self.fail_first = fail_first
+        self.document = document
+        self.redirects = dict(redirects or {})
         self._arrived = threading.Condition()
         receiver = self
 
@@ -46,6 +56,21 @@ class CallbackReceiver:
             do_POST = _handle
             do_PUT = _handle
 
+            def do_GET(self) -> None:
+                with receiver._arrived:
+                    receiver.received.append(
+                        Delivery("GET", self.path, dict(self.headers.items()), b"")
+                    )
+                    receiver._arrived.notify_all()
+                location = receiver.redirects.get(self.path)
+                self.send_response(302 if location else 200)
+                if location:
+                    self.send_header("Location", location)
+                body = b"" if location else receiver.document
+                self.send_header("Content-Length", str(len(body)))
+                self.end_headers()
+                self.wfile.write(body)
+
             def log_message(self, *args: Any) -> None:
                 pass
 
@@ -53,8 +78,12 @@ class CallbackReceiver:
         self._thread = threading.Thread(target=self._httpd.serve_forever, daemon=True)
 
     @property
+    def port(self) -> int:
+        return int(self._httpd.server_address[1])
+
+    @property
     def url(self) -> str:
-        return f"http://127.0.0.1:{self._httpd.server_address[1]}/hook"
+        return f"http://127.0.0.1:{self.port}/hook"
 
     def wait(self, count: int = 1, timeout: float = 30.0) -> list[Delivery]:
         """The deliveries once at least ``count`` have arrived (AssertionError on timeout)."""

@@ -4,10 +4,12 @@ from __future__ import annotations
 
 import threading
 from itertools import pairwise
+from pathlib import Path
 
 import numpy as np
 import pytest
 
+from dgdata.server.asr import engine
 from dgdata.server.asr.engine import (
     INTERIM_OPTIONS,
     DecoderPool,
@@ -19,7 +21,10 @@ from dgdata.server.asr.engine import (
     Word,
     recognize,
 )
-from dgdata.server.asr.vad import split_points
+from dgdata.server.asr.recording import Decoding, recognize_lane
+from dgdata.server.asr.vad import Segmenter, split_points
+from dgdata.server.audio import media as media_module
+from dgdata.server.audio.media import Media
 from tests.server.audio_corpus import Clip, corpus_clips, corpus_wer, read_wav, wer
 
 RATE = 16000
@@ -110,6 +115,36 @@ def test_long_audio_is_cut_in_pauses_and_keeps_absolute_times() -> None:
     starts = [w.start for w in words]
     assert starts == sorted(starts) and words[-1].end <= len(pcm) / RATE
     assert words[-1].start > 20.0  # the last sentence is found where it is, past the first cut
+
+
+def test_audio_recognised_block_by_block_gives_the_words_of_the_whole(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 16, item 9: a long upload is decoded and recognised a block at a time."""
+    monkeypatch.setattr(engine, "MAX_SEGMENT", 10.0)  # cut pieces of 8 to 10 s: quicker
+    pcm = conversation(list(corpus_clips()[:3]), gap=1.0)
+    assert len(split_points(pcm, max_seconds=10.0)) >= 2, "long enough to be cut"
+    whole = recognize(pcm, pool=POOL)
+    path = tmp_path / "call.raw"  # the same audio in channel 1 of a stereo file
+    path.write_bytes(np.stack([np.zeros_like(pcm), pcm], axis=1).astype("<i2").tobytes())
+    monkeypatch.setattr(media_module, "BLOCK_BYTES", 12345 * 4)  # blocks of 0.77 s
+    result = recognize_lane(Media(path=str(path)), Decoding("linear16", RATE, 2), 1)
+    assert result.words == whole
+    assert result.channels == 2 and result.duration == len(pcm) / RATE
+
+
+def test_a_stream_is_cut_where_the_whole_recording_is() -> None:
+    pcm = conversation(list(corpus_clips()[:12]), gap=0.6)
+    rng = np.random.default_rng(5)
+    segmenter, pieces, position = Segmenter(), [], 0
+    while position < len(pcm):
+        size = int(rng.integers(1, 50000))
+        pieces += segmenter.feed(pcm[position : position + size])
+        position += size
+    pieces += segmenter.finish()
+    assert [(start, start + len(piece)) for start, piece in pieces] == split_points(pcm)
+    assert len(pieces) >= 3
+    np.testing.assert_array_equal(np.concatenate([piece for _, piece in pieces]), pcm)
 
 
 def test_silence_and_tiny_inputs_give_no_words() -> None:

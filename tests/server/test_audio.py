@@ -4,19 +4,26 @@ from __future__ import annotations
 
 import io
 import struct
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
+import requests
 import soundfile
 
+from dgdata.server.audio import media as media_module
 from dgdata.server.audio.decode import (
     ERR_CODE,
     ERR_MSG,
+    MAX_SAMPLE_RATE,
+    MIN_SAMPLE_RATE,
     StreamDecoder,
     UnsupportedAudio,
-    decode_audio,
 )
+from dgdata.server.audio.media import Media, MediaDecoder, decode_audio
 from dgdata.server.audio.resample import Resampler, resample
+from dgdata.server.runner import LocalServer
 
 RATE = 16000
 
@@ -293,3 +300,105 @@ def test_resampler_stream_state_matches_one_call() -> None:
     stream = Resampler(11025, RATE, 1)
     parts = [stream.process(x[i : i + 77]) for i in range(0, len(x), 77)] + [stream.flush()]
     np.testing.assert_allclose(np.concatenate(parts), resample(x, 11025, RATE), atol=1e-9)
+
+
+# --------------------------------------------------------------------------- odd WAV headers
+
+
+def wav_with_header(rate: int, channels: int, samples: bytes = b"\x00\x01" * 4000) -> bytes:
+    """A PCM 16-bit WAV whose ``fmt `` chunk says ``rate`` Hz and ``channels`` channels."""
+    fmt = struct.pack("<HHIIHH", 1, channels, rate, 0, 0, 16)
+    body = b"WAVE" + b"fmt " + struct.pack("<I", 16) + fmt
+    body += b"data" + struct.pack("<I", len(samples)) + samples
+    return b"RIFF" + struct.pack("<I", len(body)) + body
+
+
+#: Headers that say what no recording is (issue 16, item 6): 500 before, from resampling.
+ODD_HEADERS = {"1-hz": (1, 1), "0-hz": (0, 1), "4-ghz": (4_000_000_000, 1),
+               "0-channels": (16000, 0), "65535-channels": (16000, 65535)}  # fmt: skip
+
+
+@pytest.mark.parametrize("header", ODD_HEADERS.values(), ids=ODD_HEADERS.keys())
+def test_a_wav_header_with_an_impossible_rate_or_channel_count_is_unsupported(
+    header: tuple[int, int],
+) -> None:
+    wav = wav_with_header(*header)
+    with pytest.raises(UnsupportedAudio):
+        decode_audio(wav)
+    with pytest.raises(UnsupportedAudio):
+        MediaDecoder(Media(data=wav))
+    with pytest.raises(UnsupportedAudio):
+        StreamDecoder(None, None, None).feed(wav)
+
+
+@pytest.mark.parametrize("rate", [MIN_SAMPLE_RATE, 8000, 44100, MAX_SAMPLE_RATE])
+def test_every_rate_within_the_bounds_is_decoded(rate: int) -> None:
+    audio = decode_audio(encode(tone(200.0, rate, 0.2), rate, format="WAV", subtype="PCM_16"))
+    assert audio.sample_rate_in == rate and audio.frames == pytest.approx(0.2 * RATE, abs=2)
+
+
+def test_a_raw_sample_rate_out_of_bounds_is_unsupported() -> None:
+    for rate in (1, MIN_SAMPLE_RATE - 1, MAX_SAMPLE_RATE + 1):
+        with pytest.raises(UnsupportedAudio):
+            decode_audio(b"\x00\x01" * 100, encoding="linear16", sample_rate=rate)
+
+
+@pytest.mark.parametrize("header", ODD_HEADERS.values(), ids=ODD_HEADERS.keys())
+def test_the_server_answers_an_impossible_wav_header_with_deepgrams_400(
+    server: LocalServer, header: tuple[int, int]
+) -> None:
+    answer = requests.post(
+        f"{server.url}/v1/listen", data=wav_with_header(*header), timeout=30,
+        headers={"Authorization": f"Token {server.api_key}"},
+    )  # fmt: skip
+    assert answer.status_code == 400, answer.text
+    body = answer.json()
+    assert body["err_code"] == ERR_CODE and body["err_msg"] == ERR_MSG
+    assert body["request_id"] == answer.headers["dg-request-id"]
+
+
+def test_the_server_answers_raw_audio_at_1_hz_with_deepgrams_400(server: LocalServer) -> None:
+    answer = requests.post(
+        f"{server.url}/v1/listen?encoding=linear16&sample_rate=1", data=b"\x00\x01" * 800,
+        headers={"Authorization": f"Token {server.api_key}"}, timeout=30,
+    )  # fmt: skip
+    assert answer.status_code == 400, answer.text
+    assert {"err_code", "err_msg", "request_id"} <= answer.json().keys()
+
+
+# --------------------------------------------------------------------------- block by block
+
+
+@pytest.mark.parametrize(
+    ("body", "kwargs"),
+    [
+        (encode(np.stack([tone(300.0, 44100, 2.1), tone(500.0, 44100, 2.1)], 1), 44100,
+                format="WAV", subtype="PCM_24"), {}),
+        (encode(tone(300.0, 22050, 2.1), 22050, format="FLAC"), {}),
+        (encode(tone(300.0, 8000, 2.1), 8000, format="RAW", subtype="ULAW"),
+         {"encoding": "mulaw", "sample_rate": 8000}),
+    ],
+    ids=["wav-stereo-24-bit", "flac", "raw-mulaw"],
+)  # fmt: skip
+def test_a_file_decoded_in_small_blocks_equals_decoding_it_whole(
+    body: bytes, kwargs: dict[str, Any], tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    whole = decode_audio(body, **kwargs)
+    path = tmp_path / "upload"
+    path.write_bytes(body)
+    monkeypatch.setattr(media_module, "BLOCK_BYTES", 1001)  # odd: blocks split frames
+    with MediaDecoder(Media(path=str(path)), **kwargs) as decoder:
+        blocks = list(decoder)
+        assert len(blocks) > 10
+        np.testing.assert_array_equal(np.concatenate(blocks), whole.samples)
+        assert decoder.duration == whole.duration and decoder.channels == whole.channels
+
+
+def test_a_wav_with_a_large_chunk_before_its_samples_is_read_from_a_file(tmp_path: Path) -> None:
+    wav = encode(tone(300.0, 16000, 0.5), RATE, format="WAV", subtype="PCM_16")
+    junk = b"JUNK" + struct.pack("<I", 3 << 20) + bytes(3 << 20)  # 3 MB of padding
+    padded = wav[:4] + struct.pack("<I", len(wav) - 8 + len(junk)) + wav[8:12] + junk + wav[12:]
+    path = tmp_path / "padded.wav"
+    path.write_bytes(padded)
+    with MediaDecoder(Media(path=str(path))) as decoder:
+        np.testing.assert_array_equal(np.concatenate(list(decoder)), decode_audio(wav).samples)

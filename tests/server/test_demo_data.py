@@ -149,28 +149,43 @@ def demo() -> Iterator[LocalServer]:
 
 @pytest.fixture(scope="module")
 def client(demo: LocalServer) -> Iterator[Deepgram]:
+    """A client with the key ``dgdata serve`` prints: its own project only."""
     with Deepgram(api_key=demo.api_key, api_url=demo.url, max_retries=0) as dg:
         yield dg
 
 
-def test_the_printed_key_sees_every_demo_project(client: Deepgram, demo: LocalServer) -> None:
-    projects = client.projects.list()["projects"]
-    names = {p["name"] for p in projects}
-    assert {
-        "Demo — Support calls",
-        "Demo — Podcast studio",
-        "Demo — Voice agent lab",
-        "dgdata local",
-    } == names
-    for project in projects:
-        members = client.members.list_members(project["project_id"])["members"]
+@pytest.fixture(scope="module")
+def clients(demo: LocalServer) -> Iterator[dict[str, Deepgram]]:
+    """A client per demo project, with the owner's key for it (a key reaches one project)."""
+    made = {
+        pid: Deepgram(api_key=k, api_url=demo.url, max_retries=0)
+        for pid, k in demo.demo_keys.items()
+    }
+    yield made
+    for dg in made.values():
+        dg.close()
+
+
+def test_each_demo_key_sees_its_own_project(
+    client: Deepgram, clients: dict[str, Deepgram], demo: LocalServer
+) -> None:
+    assert [p["name"] for p in client.projects.list()["projects"]] == ["dgdata local"]
+    assert list(clients) == [demo_id("project", slug) for slug in ("support", "podcast", "agents")]
+    names = set()
+    for project_id, dg in clients.items():
+        [project] = dg.projects.list()["projects"]
+        assert project["project_id"] == project_id
+        names.add(project["name"])
+        members = dg.members.list_members(project_id)["members"]
         me = [m for m in members if m["member_id"] == demo.state.boot.member_id]
         assert me and me[0]["scopes"] == ["owner"]
         assert all(m["email"].endswith(("@example.com", "@dgdata.local")) for m in members)
+    assert names == {"Demo — Support calls", "Demo — Podcast studio", "Demo — Voice agent lab"}
 
 
-def test_demo_keys_members_invites_and_more(client: Deepgram) -> None:
+def test_demo_keys_members_invites_and_more(clients: dict[str, Deepgram]) -> None:
     support = demo_id("project", "support")
+    client = clients[support]
     roles = {m["scopes"][0] for m in client.members.list_members(support)["members"]}
     assert roles == {"owner", "admin", "member"}
     expired = client.keys.list(support, status="expired")["api_keys"]
@@ -180,16 +195,20 @@ def test_demo_keys_members_invites_and_more(client: Deepgram) -> None:
     assert len(client.invitations.list_invitations(support)["invites"]) == 2
     assert client.selfhosted.list_credentials(support)["distribution_credentials"]
     lab = demo_id("project", "agents")
+    client = clients[lab]
     [agent] = client.agents.list(lab)["agents"]
     assert "{{DG_COMPANY}}" in agent["config"]["greeting"]
     keys = {v["key"] for v in client.agents.list_variables(lab)["variables"]}
     assert keys == {"DG_COMPANY", "DG_OPENING_HOURS"}
 
 
-def test_balances_are_purchases_minus_usage(client: Deepgram, demo: LocalServer) -> None:
+def test_balances_are_purchases_minus_usage(
+    clients: dict[str, Deepgram], demo: LocalServer
+) -> None:
     store = demo.state.store
     for slug in ("support", "podcast", "agents"):
         pid = demo_id("project", slug)
+        client = clients[pid]
         bought = sum(o["amount"] for o in client.billing.list_purchases(pid)["orders"])
         left = sum(b["amount"] for b in client.billing.list_balance(pid)["balances"])
         spent = value(store, "SELECT sum(usd) FROM requests WHERE project_id = ?", (pid,))
@@ -197,8 +216,8 @@ def test_balances_are_purchases_minus_usage(client: Deepgram, demo: LocalServer)
         assert left == pytest.approx(bought - spent, abs=1e-4)
 
 
-def test_the_requests_frame_over_the_demo(client: Deepgram) -> None:
-    frame = client.usage.requests_frame()
+def test_the_requests_frame_over_the_demo(clients: dict[str, Deepgram]) -> None:
+    frame = pd.concat([dg.usage.requests_frame() for dg in clients.values()], ignore_index=True)
     assert len(frame) > 2000
     assert frame.project_id.nunique() == 3
     assert {"nova-3", "nova-2", "base", "whisper", "aura-2-thalia-en"} <= set(frame.model)
@@ -219,8 +238,9 @@ def test_the_requests_frame_over_the_demo(client: Deepgram) -> None:
     assert by_day >= DEMO_DAYS - 1  # today may not have begun yet
 
 
-def test_the_demo_aggregates_agree(client: Deepgram) -> None:
+def test_the_demo_aggregates_agree(clients: dict[str, Deepgram]) -> None:
     support = demo_id("project", "support")
+    client = clients[support]
     pages = client.usage.list_all_requests(support, page_size=500)
     summary = client.usage.summary_frame(support)
     assert summary.requests.sum() == len(pages)
@@ -234,8 +254,9 @@ def test_the_demo_aggregates_agree(client: Deepgram) -> None:
     assert {"support", "qa"} <= set(fields["tags"]) and len(fields["models"]) >= 4
 
 
-def test_a_reset_seeds_the_same_demo_again(client: Deepgram, demo: LocalServer) -> None:
+def test_a_reset_seeds_the_same_demo_again(clients: dict[str, Deepgram], demo: LocalServer) -> None:
     support = demo_id("project", "support")
+    client = clients[support]  # the demo keys are registered again after the reset
     before = client.usage.list_requests(support, limit=5)
     demo.reset()
     assert client.usage.list_requests(support, limit=5)["requests"] == before["requests"]

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import subprocess
 import sys
 import time
@@ -135,7 +136,12 @@ def test_bad_fault_specs_are_refused_with_the_reason(server: LocalServer) -> Non
         ({"status": 500, "probability": 0}, "probability"),
         ({"status": 500, "probability": 1.5}, "probability"),
     ]:
-        response = requests.post(f"{server.url}/_dgdata/faults", json=spec, timeout=10)
+        response = requests.post(
+            f"{server.url}/_dgdata/faults",
+            json=spec,
+            headers=auth(server),
+            timeout=10,
+        )
         assert response.status_code == 400
         assert reason in response.json()["err_msg"]
 
@@ -195,11 +201,19 @@ def test_dgdata_serve_prints_a_url_and_a_key_that_work() -> None:
     )
     try:
         assert process.stdout is not None
-        lines = [process.stdout.readline() for _ in range(4)]
-        settings = dict(line.strip().split("=", 1) for line in lines if "=" in line)
+        lines = iter(process.stdout.readline, "")
+        printed = list(itertools.takewhile(lambda line: "Ctrl+C" not in line, lines))
+        settings = dict(line.strip().split("=", 1) for line in printed[:4] if "=" in line)
         url, key = settings["DEEPGRAM_API_URL"], settings["DEEPGRAM_API_KEY"]
         with Deepgram(api_key=key, api_url=url) as dg:
-            assert len(dg.projects.list()["projects"]) > 1, "--demo seeds several projects"
+            assert [p["name"] for p in dg.projects.list()["projects"]] == ["dgdata local"]
+        demo = [line for line in printed if line.startswith("  demo project ")]
+        assert len(demo) == 3, "--demo seeds three projects, and prints a key for each"
+        for line in demo:
+            project_id, demo_key = line.split()[2], line.rsplit("=", 1)[1].strip()
+            with Deepgram(api_key=demo_key, api_url=url) as dg:
+                [project] = dg.projects.list()["projects"]
+                assert project["project_id"] == project_id and project["name"] in line
     finally:
         process.terminate()
         process.wait(timeout=10)

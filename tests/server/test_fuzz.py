@@ -37,7 +37,6 @@ itself, which the fuzzer must not delete from under the other cases.
 from __future__ import annotations
 
 from collections.abc import Iterator
-from pathlib import Path
 from typing import Any
 
 import pytest
@@ -51,10 +50,8 @@ from schemathesis.specs.openapi.checks import (
     response_schema_conformance,
 )
 
-from dgdata.server.listen import sources as listen_sources
 from dgdata.server.runner import LocalServer
-
-SPEC = Path(__file__).resolve().parents[1] / "data" / "api" / "openapi.yml"
+from tests.server.fuzz_common import KEEP_GENERATED, SPEC, demo_server, real_ids
 
 
 def load_spec() -> dict[str, Any]:
@@ -82,42 +79,11 @@ CHECKS = [
     response_headers_conformance,
 ]
 
-#: Paths whose operations would destroy the fuzzed project (or the caller's membership of it).
-_KEEP_GENERATED = {
-    ("DELETE", "/v1/projects/{project_id}"),
-    ("DELETE", "/v1/projects/{project_id}/leave"),
-}
-
 
 @pytest.fixture(scope="module")
 def fuzz_server() -> Iterator[LocalServer]:
-    with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(listen_sources, "FETCH_TIMEOUT", (0.5, 2.0))
-        with LocalServer(demo=True, decoders=1) as server:
-            yield server
-
-
-def real_ids(server: LocalServer) -> dict[str, str]:
-    """Ids of existing things, by path parameter name."""
-    store = server.store
-    project_id = server.project_id
-
-    def first(sql: str) -> str:
-        row = store.one(sql, (project_id,))
-        return str(row[0]) if row is not None else "none"
-
-    return {
-        "project_id": project_id,
-        "key_id": first("SELECT api_key_id FROM api_keys WHERE project_id = ?"),
-        "member_id": server.state.boot.member_id,
-        "request_id": first("SELECT request_id FROM requests WHERE project_id = ?"),
-        "balance_id": first("SELECT balance_id FROM balances WHERE project_id = ?"),
-        "distribution_credentials_id": first(
-            "SELECT distribution_credentials_id FROM credentials WHERE project_id = ?"
-        ),
-        "agent_id": first("SELECT agent_id FROM agents WHERE project_id = ?"),
-        "variable_id": first("SELECT variable_id FROM agent_variables WHERE project_id = ?"),
-    }
+    with demo_server() as server:
+        yield server
 
 
 #: Synthesis: with neither flite nor espeak-ng installed these answer 501 (not in the spec).
@@ -133,7 +99,7 @@ def honours_the_spec(case: Any, server: LocalServer) -> None:
     if case.path_parameters:
         ids = real_ids(server)
         for name in list(case.path_parameters):
-            if (name == "project_id" and (method, path) not in _KEEP_GENERATED) or (
+            if (name == "project_id" and (method, path) not in KEEP_GENERATED) or (
                 method == "GET" and name in ids
             ):
                 case.path_parameters[name] = ids[name]

@@ -9,12 +9,14 @@ from __future__ import annotations
 import hashlib
 import json
 import socket
+import struct
 import threading
 import time
 from typing import Any
 
 import numpy as np
 import pytest
+import requests
 import websocket
 
 from dgdata import Deepgram, errors
@@ -274,9 +276,9 @@ def test_credentials_are_checked_at_the_upgrade(dg: Deepgram, server: LocalServe
     with pytest.raises(websocket.WebSocketBadStatusException) as raised:
         connect(server, header=["Authorization: Token " + "0" * 40])
     assert raised.value.status_code == 401
-    body = json.loads(raised.value.resp_body)
+    body = json.loads(raised.value.resp_body or b"")
     assert body["err_code"] == "INVALID_AUTH"
-    assert body["request_id"] == raised.value.resp_headers["dg-request-id"]
+    assert body["request_id"] == (raised.value.resp_headers or {})["dg-request-id"]
     with pytest.raises(errors.AuthenticationError):
         Deepgram(api_key="0" * 40, api_url=server.url).transcription.live(keep_alive=None)
     with pytest.raises(websocket.WebSocketBadStatusException) as missing:
@@ -285,11 +287,11 @@ def test_credentials_are_checked_at_the_upgrade(dg: Deepgram, server: LocalServe
     with pytest.raises(websocket.WebSocketBadStatusException) as bad_option:
         connect(server, "encoding=linear16&sample_rate=abc")
     assert bad_option.value.status_code == 400
-    assert "sample_rate" in json.loads(bad_option.value.resp_body)["err_msg"]
+    assert "sample_rate" in json.loads(bad_option.value.resp_body or b"")["err_msg"]
     with pytest.raises(websocket.WebSocketBadStatusException) as too_many:
         connect(server, f"{RAW}&channels=3&multichannel=true")  # the server has 2 decoders
     assert too_many.value.status_code == 400
-    assert "needs 3 decoders" in json.loads(too_many.value.resp_body)["err_msg"]
+    assert "needs 3 decoders" in json.loads(too_many.value.resp_body or b"")["err_msg"]
 
 
 def test_browser_subprotocols_and_grant_tokens_are_accepted(
@@ -297,7 +299,7 @@ def test_browser_subprotocols_and_grant_tokens_are_accepted(
 ) -> None:
     ws = connect(server, subprotocols=["token", server.api_key])
     assert ws.getsubprotocol() == "token"
-    request_id = ws.getheaders()["dg-request-id"]
+    request_id = (ws.getheaders() or {})["dg-request-id"]
     ws.send(json.dumps({"type": "CloseStream"}))
     messages, code, _ = read_all(ws)
     assert code == 1000 and messages[-1]["request_id"] == request_id
@@ -322,6 +324,19 @@ def test_undecodable_audio_closes_with_data_0000(server: LocalServer) -> None:
     assert latest(server)["code"] == 400
 
 
+def test_a_wav_header_saying_1_hz_closes_with_data_0000(server: LocalServer) -> None:
+    """Issue 16, item 6: a header no recording has is bad data, not a server error."""
+    header = struct.pack("<HHIIHH", 1, 1, 1, 2, 2, 16)  # PCM, 1 channel, 1 Hz, 16 bits
+    ws = connect(server, "")
+    ws.send_binary(
+        b"RIFF\xff\xff\xff\xffWAVEfmt \x10\x00\x00\x00" + header + b"data\xff\xff\xff\xff"
+    )
+    ws.send_binary(bytes(3200))
+    messages, code, reason = read_all(ws)
+    assert (code, reason) == (1008, "DATA-0000") and messages == []
+    assert latest(server)["code"] == 400
+
+
 def test_a_wav_container_is_read_from_its_header(server: LocalServer, clips: list[Clip]) -> None:
     ws = connect(server, "")
     send_audio(ws, clips[1].path.read_bytes())
@@ -337,6 +352,7 @@ def test_a_client_that_vanishes_is_recorded_and_frees_its_slot(
     audio = pcm(clips[0])[:32000]  # one second
     send_audio(ws, audio)
     time.sleep(0.3)
+    assert ws.sock is not None
     ws.sock.shutdown(socket.SHUT_RDWR)  # no close frame
     ws.sock.close()
     row = latest(server)
@@ -388,3 +404,65 @@ def test_the_official_sdk_sees_from_finalize_and_metadata(
         m.channel.alternatives[0].transcript for m in seen if getattr(m, "is_final", False)
     )
     assert wer(clips[1].text, text) <= 0.2
+
+
+def _raw_handshake(server: LocalServer) -> socket.socket:
+    """A WebSocket upgrade request sent on a bare socket, its answer left unread."""
+    sock = socket.create_connection((server.host, server.port), timeout=10)
+    sock.sendall(
+        (
+            f"GET /v1/listen?{RAW} HTTP/1.1\r\nHost: {server.host}:{server.port}\r\n"
+            "Upgrade: websocket\r\nConnection: Upgrade\r\nSec-WebSocket-Version: 13\r\n"
+            "Sec-WebSocket-Key: dGhlIHNhbXBsZSBub25jZQ==\r\n"
+            f"Authorization: Token {server.api_key}\r\n\r\n"
+        ).encode()
+    )
+    return sock
+
+
+def test_handshakes_waiting_for_a_slot_do_not_slow_other_requests(clips: list[Clip]) -> None:
+    """Issue 16, item 10: 50 handshakes waiting for the only live slot hold no worker thread.
+
+    Before, each held one of the server's 40 worker threads for its whole wait, and a
+    prerecorded request waited for a thread as long (``live_wait``). The fastest of a few
+    requests is compared (the machine may be busy with other work).
+    """
+    wait = 10.0
+    with LocalServer(
+        decoders=2, max_live_streams=1, live_wait=wait, live_idle_timeout=60
+    ) as server:
+        audio = clips[0].path.read_bytes()
+
+        def transcribe() -> float:
+            started = time.monotonic()
+            answer = requests.post(
+                f"{server.url}/v1/listen", data=audio, timeout=60,
+                headers={"Authorization": f"Token {server.api_key}"},
+            )  # fmt: skip
+            assert answer.status_code == 200, answer.text
+            return time.monotonic() - started
+
+        transcribe()  # starts the recogniser's worker
+        baseline = min(transcribe() for _ in range(3))
+        holder = connect(server)  # takes the only slot
+        waiting = [_raw_handshake(server) for _ in range(50)]
+        opened = time.monotonic()
+        try:
+            time.sleep(0.3)  # every handshake is authenticated and waits for the slot
+            took = [transcribe()]
+            while len(took) < 3 and time.monotonic() - opened < wait / 2:
+                took.append(transcribe())
+            fastest = min(took)
+            print(f"\nprerecorded: {baseline:.3f} s alone, {fastest:.3f} s beside 50 handshakes")
+            assert fastest < 2 * baseline, f"{took} s beside 50 handshakes, {baseline:.2f} s alone"
+            for sock in waiting:  # none was answered yet: the requests ran while all 50 waited
+                sock.setblocking(False)
+                with pytest.raises(BlockingIOError):
+                    sock.recv(1)
+            for sock in waiting[:3]:  # after live_wait each is accepted and closed with 1013
+                sock.settimeout(2 * wait)
+                assert sock.recv(12).startswith(b"HTTP/1.1 101")
+        finally:
+            for sock in waiting:
+                sock.close()
+            holder.close()

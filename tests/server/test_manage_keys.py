@@ -151,20 +151,22 @@ def test_a_key_cannot_be_stronger_than_its_creator(server: LocalServer) -> None:
     )
 
 
-def test_granular_scopes_are_kept_and_count_as_member(server: LocalServer) -> None:
+def test_granular_scopes_are_kept_and_limit_the_key(server: LocalServer) -> None:
     path = f"/v1/projects/{server.project_id}/keys"
     created = raw(server, "POST", path, json={"comment": "usage", "scopes": ["usage:read"]}).json()
     assert created["scopes"] == ["usage:read"]
-    assert raw(server, "GET", path, created["key"]).status_code == 200
+    usage = f"/v1/projects/{server.project_id}/usage"
+    assert raw(server, "GET", usage, created["key"]).status_code == 200
+    assert_error(raw(server, "GET", path, created["key"]), 403, "FORBIDDEN")
     assert_error(
         raw(server, "POST", path, created["key"], json={"comment": "x", "scopes": ["member"]}), 403
     )
 
 
-def test_unknown_ids_are_404_and_foreign_projects_too(server: LocalServer) -> None:
+def test_unknown_ids_are_404_and_foreign_projects_403(server: LocalServer) -> None:
     assert_error(raw(server, "GET", f"/v1/projects/{server.project_id}/keys/nope"), 404)
     assert_error(raw(server, "DELETE", f"/v1/projects/{server.project_id}/keys/nope"), 404)
-    assert_error(raw(server, "GET", "/v1/projects/no-such-project/keys"), 404)
+    assert_error(raw(server, "GET", "/v1/projects/no-such-project/keys"), 403, "FORBIDDEN")
     assert_error(
         raw(server, "GET", f"/v1/projects/{server.project_id}/keys", params={"status": "sleeping"}),
         400,

@@ -15,6 +15,7 @@ import requests
 
 from dgdata import Deepgram, errors
 from dgdata.server.listen.summaries import split_sentences, summarize
+from dgdata.server.routes.read import MAX_TEXT_BYTES
 from dgdata.server.runner import LocalServer
 from tests.server.callback_receiver import CallbackReceiver, callback_outcome
 
@@ -50,9 +51,16 @@ def stored(server: LocalServer, request_id: str) -> dict[str, Any]:
 
 
 @pytest.fixture(scope="module")
-def text_host(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+def text_folder(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The folder ``text_host`` serves, with the article in it."""
     folder: Path = tmp_path_factory.mktemp("read")
     (folder / "article.txt").write_text(ARTICLE, encoding="utf-8")
+    return folder
+
+
+@pytest.fixture(scope="module")
+def text_host(text_folder: Path) -> Iterator[str]:
+    folder = text_folder
 
     class Quiet(http.server.SimpleHTTPRequestHandler):
         def log_message(self, *args: Any) -> None:
@@ -109,6 +117,20 @@ def test_text_is_fetched_from_a_url(dg: Deepgram, text_host: str) -> None:
     with pytest.raises(errors.BadRequestError) as raised:
         dg.read.analyze({"url": f"{text_host}/nothing.txt"}, summarize=True)
     assert "404" in raised.value.message
+
+
+def test_text_beyond_the_limit_is_413_sent_or_fetched(
+    server: LocalServer, text_host: str, text_folder: Path
+) -> None:
+    """Issue 16, item 9: the text is held in memory to be analysed, so it is bounded."""
+    big = "word " * (MAX_TEXT_BYTES // 5 + 1)
+    answer = read(server, "summarize=true", {"text": big})
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["err_code"] == "PAYLOAD_TOO_LARGE"
+    (text_folder / "big.txt").write_text(big, encoding="utf-8")
+    answer = read(server, "summarize=true", {"url": f"{text_host}/big.txt"})
+    assert answer.status_code == 413, answer.text
+    assert answer.json()["err_code"] == "PAYLOAD_TOO_LARGE"
 
 
 @pytest.mark.parametrize(

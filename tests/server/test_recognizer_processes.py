@@ -155,3 +155,39 @@ def test_workers_that_cannot_start_fall_back_to_threads_with_a_warning(
     assert [w.word for w in words][:2] == ["hello", "this"]
     assert "__main__" in caplog.text
     recognizer.close()
+
+
+_ORPHAN = """
+import os, time
+from dgdata.server.asr import worker_guard
+worker_guard._ask_kernel_for_parent_death_signal = lambda: False  # only the portable watchdog
+worker_guard.exit_with_parent(os.getppid())
+print("watching", flush=True)
+time.sleep(60)
+"""
+_PARENT = """
+import subprocess, sys, time
+child = subprocess.Popen([sys.executable, "-c", sys.argv[1]])
+print(child.pid, flush=True)
+time.sleep(60)
+"""
+
+
+def test_the_watchdog_ends_a_worker_whose_parent_was_killed() -> None:
+    """Issue 16, item 11, where Linux's parent-death signal is not available: the thread that
+    watches ``os.getppid()`` ends the process within about a second."""
+    import psutil
+
+    parent = subprocess.Popen(
+        [sys.executable, "-c", _PARENT, _ORPHAN], stdout=subprocess.PIPE, text=True
+    )
+    assert parent.stdout is not None
+    child = psutil.Process(int(parent.stdout.readline()))
+    assert parent.stdout.readline().strip() == "watching"  # the child's watchdog runs
+    assert child.is_running() and child.status() != psutil.STATUS_ZOMBIE
+    parent.kill()
+    parent.wait(timeout=10)
+    started = time.monotonic()
+    gone, alive = psutil.wait_procs([child], timeout=5)
+    assert gone and not alive, "the child outlived its killed parent"
+    assert time.monotonic() - started < 3

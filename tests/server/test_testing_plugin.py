@@ -46,9 +46,13 @@ def deepgram_server_options():
 def deepgram_client_options():
     return {"max_retries": 0}
 
-def test_options_reach_the_server_and_the_client(deepgram_client):
-    projects = deepgram_client.projects.list()["projects"]
-    assert any(p["name"].startswith("Demo") for p in projects), "the demo account"
+def test_options_reach_the_server_and_the_client(deepgram_client, deepgram_server):
+    import dgdata
+
+    [(project_id, key), *_] = deepgram_server.demo_keys.items()  # a key per demo project
+    with dgdata.Deepgram(api_key=key, api_url=deepgram_server.url) as demo:
+        [project] = demo.projects.list()["projects"]
+    assert project["project_id"] == project_id and project["name"].startswith("Demo")
     assert deepgram_client.config.max_retries == 0
 
 def test_the_factory_keeps_one_reset_server_per_set_of_options(

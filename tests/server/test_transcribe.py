@@ -12,7 +12,8 @@ import numpy as np
 import pytest
 
 from dgdata.server.asr.engine import DecoderPool, Word, recognize
-from dgdata.server.audio.decode import DecodedAudio, decode_audio
+from dgdata.server.audio.decode import DecodedAudio
+from dgdata.server.audio.media import decode_audio
 from dgdata.server.listen.numbers import find_numbers
 from dgdata.server.listen.response import build_listen_response, format_alternative, mixdown
 

@@ -9,6 +9,7 @@ from typing import Any
 import ipywidgets as w
 
 from dgdata import Deepgram
+from dgdata.server.demo.cast import demo_id
 from dgdata.server.runner import LocalServer
 
 
@@ -62,5 +63,8 @@ def choose(dropdown: w.Dropdown, label_part: str) -> Any:
 
 
 def client(server: LocalServer, api_key: str | None = None) -> Deepgram:
-    """A client of ``server`` (its owner key unless another is given), no retries."""
-    return Deepgram(api_key=api_key or server.api_key, api_url=server.url, max_retries=0)
+    """A client of ``server`` with ``api_key`` or, by default, the owner's key for "Demo —
+    Support calls" on a demo server (a key reaches its own project only), else the server's
+    owner key; no retries."""
+    default = server.demo_keys.get(demo_id("project", "support"), server.api_key)
+    return Deepgram(api_key=api_key or default, api_url=server.url, max_retries=0)

@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterator
 import pytest
 
 from dgdata import Deepgram
+from dgdata.server.demo.cast import demo_id
 from dgdata.server.runner import LocalServer
 from tests.conftest import DEMO
 
@@ -24,14 +25,16 @@ def fresh_server(deepgram_server_factory: Callable[..., LocalServer]) -> LocalSe
 
 @pytest.fixture
 def demo_dg(demo_server: LocalServer) -> Iterator[Deepgram]:
-    """A client with the server's owner key, no retries (tests see errors as they are)."""
-    client = Deepgram(api_key=demo_server.api_key, api_url=demo_server.url, max_retries=0)
+    """A client with the owner's key for "Demo — Support calls" (a key reaches its own project
+    only), no retries (tests see errors as they are)."""
+    key = demo_server.demo_keys[demo_id("project", "support")]
+    client = Deepgram(api_key=key, api_url=demo_server.url, max_retries=0)
     yield client
     client.close()
 
 
 @pytest.fixture
 def support_project(demo_dg: Deepgram) -> str:
-    """The id of "Demo — Support calls", the first project the owner key sees."""
+    """The id of "Demo — Support calls", the project of ``demo_dg``'s key."""
     projects = demo_dg.projects.list()["projects"]
     return next(p["project_id"] for p in projects if p["name"] == "Demo — Support calls")

@@ -2,6 +2,8 @@
 
 - ``recognize(pcm)``: the words of a whole recording. Recordings longer than ``MAX_SEGMENT``
   seconds are cut in pauses and decoded piece by piece; pieces without sound are skipped.
+  ``recognize_stream(blocks)`` does the same for audio read block by block (a long upload),
+  holding only about one piece at a time.
 - ``StreamingRecognizer``: the same for a live stream fed chunk by chunk, with interim and final
   results, endpointing (``speech_final``), ``SpeechStarted`` and ``UtteranceEnd`` events.
 - ``DecoderPool`` / ``pool_stats()``: decoders are costly (0.4 s, 95 MB) and single-threaded;
@@ -27,6 +29,10 @@ decoders did before. Example::
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+from contextlib import ExitStack
+from itertools import chain
+
 import numpy as np
 
 from dgdata.server.asr.decoder import (
@@ -49,7 +55,7 @@ from dgdata.server.asr.streaming import (
     StreamResult,
     UtteranceEnd,
 )
-from dgdata.server.asr.vad import is_silent, split_points
+from dgdata.server.asr.vad import Segmenter, is_silent
 
 __all__ = [
     "DECODER_OPTIONS",
@@ -70,6 +76,7 @@ __all__ = [
     "interim_pool",
     "pool_stats",
     "recognize",
+    "recognize_stream",
     "stream_pool",
 ]
 
@@ -89,15 +96,28 @@ def recognize(
     pcm = np.asarray(pcm16k).reshape(-1)
     if pcm.dtype != np.int16:
         pcm = np.clip(np.rint(pcm), -32768, 32767).astype(np.int16)
-    if len(pcm) < _MIN_SAMPLES or is_silent(pcm):
-        return []
-    pieces = [
-        (start, end)
-        for start, end in split_points(pcm, max_seconds=MAX_SEGMENT)
-        if end - start >= _MIN_SAMPLES and not is_silent(pcm[start:end])
-    ]
+    return recognize_stream([pcm], pool=pool, timeout=timeout)
+
+
+def recognize_stream(
+    blocks: Iterable[np.ndarray], *, pool: DecoderPool | None = None, timeout: float | None = None
+) -> list[Word]:
+    """:func:`recognize` for audio that arrives block by block (1-D int16 at 16 kHz).
+
+    The same words as ``recognize`` of the blocks put together, holding at most about
+    ``MAX_SEGMENT`` seconds of audio besides the block being read. A decoder is borrowed at the
+    first piece with sound and kept to the end (silence borrows none).
+    """
+    segmenter = Segmenter(max_seconds=MAX_SEGMENT)
     words: list[Word] = []
-    with (pool or default_pool()).decoder(timeout) as decoder:
-        for start, end in pieces:
-            words.extend(decode_segment(decoder, pcm[start:end], start / RATE))
+    with ExitStack() as stack:
+        decoder = None
+        for block in chain(blocks, [None]):  # None: the end
+            pieces = segmenter.finish() if block is None else segmenter.feed(block)
+            for start, piece in pieces:
+                if len(piece) < _MIN_SAMPLES or is_silent(piece):
+                    continue
+                if decoder is None:
+                    decoder = stack.enter_context((pool or default_pool()).decoder(timeout))
+                words.extend(decode_segment(decoder, piece, start / RATE))
     return words

@@ -16,18 +16,26 @@ is safe in a multi-threaded server), so the first recording pays about a second 
 dgdata's own functions, so they are started with the main script hidden from them. Should workers
 still fail to start, the recogniser logs a warning and recognises in threads instead: nothing
 fails, the server is only less responsive.
+
+Workers never outlive the server, even one killed with SIGKILL (:mod:`.worker_guard`): each
+closes its copy of the parent's end of its input pipe (so a dead parent is end-of-file), asks
+Linux for a signal when its parent dies (``PR_SET_PDEATHSIG``), and watches ``os.getppid()``
+from a thread elsewhere. Linux sends that signal when the *thread* that started the worker ends,
+so every worker is started from one long-lived thread of the recogniser (``_spawner``), never
+from a request's worker thread, which the server may retire when idle.
 """
 
 from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
 import sys
 import threading
 import types
 from collections.abc import Callable, Iterator
-from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor, ThreadPoolExecutor
 from concurrent.futures.process import BrokenProcessPool
 from contextlib import contextmanager
 from typing import Any, TypeVar
@@ -35,6 +43,7 @@ from typing import Any, TypeVar
 import numpy as np
 
 from dgdata.server.asr import engine as asr
+from dgdata.server.asr import worker_guard
 
 __all__ = ["ProcessRecognizer"]
 
@@ -63,19 +72,20 @@ def _main_script_hidden() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-def _ignore_interrupts() -> None:
+def _init_worker(parent_pid: int) -> None:
+    """Set up a worker process: ignore Ctrl+C, and end when the server ends."""
     # Jupyter interrupts a kernel by signalling its whole process group: a worker must not die
     # of the Ctrl+C meant for the notebook's cell (and print a KeyboardInterrupt at shutdown).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
+    worker_guard.close_parent_pipe_ends(sys._getframe(1))
+    worker_guard.exit_with_parent(parent_pid)
 
 
-def _recognize_in_worker(pcm16k: np.ndarray) -> list[asr.Word]:
-    return asr.recognize(pcm16k)
+def _recognize_in_worker(pcm16k: np.ndarray, timeout: float | None = None) -> list[asr.Word]:
+    return asr.recognize(pcm16k, timeout=timeout)
 
 
 def _worker_pid() -> int:
-    import os
-
     return os.getpid()
 
 
@@ -87,6 +97,8 @@ class ProcessRecognizer:
         self._slots = threading.BoundedSemaphore(self.size)
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
+        #: The one thread that submits work, so the one that starts workers (see the module doc).
+        self._spawner: ThreadPoolExecutor | None = None
         self._closed = False
         #: Set when worker processes could not start: recognition then runs in threads.
         self.in_threads = False
@@ -103,12 +115,24 @@ class ProcessRecognizer:
             if self._executor is None:
                 context = multiprocessing.get_context("spawn")
                 self._executor = ProcessPoolExecutor(
-                    self.size, mp_context=context, initializer=_ignore_interrupts
+                    self.size,
+                    mp_context=context,
+                    initializer=_init_worker,
+                    initargs=(os.getpid(),),
                 )
             return self._executor
 
     def recognize(self, pcm16k: np.ndarray, *, timeout: float | None = None) -> list[asr.Word]:
         """The words of one channel, recognised in a worker (blocks until done)."""
+        return self.run(_recognize_in_worker, pcm16k, timeout=timeout)
+
+    def run(self, function: Callable[..., T], *args: Any, timeout: float | None = None) -> T:
+        """``function(*args)`` in a worker (blocks until done), one call per worker at a time.
+
+        Waits ``timeout`` seconds at most for a free worker (then ``PoolExhausted``). Where
+        workers cannot run, it is called in this thread as ``function(*args, timeout=timeout)``:
+        ``function`` must be a module-level function that takes that keyword.
+        """
         if not self._slots.acquire(timeout=timeout if timeout is not None else -1):
             raise asr.PoolExhausted(
                 f"all {self.size} recognisers stayed busy for {timeout:g} s; try again later"
@@ -118,14 +142,14 @@ class ProcessRecognizer:
                 if self.in_threads:
                     break
                 try:
-                    words = self._submit(_recognize_in_worker, pcm16k).result()
+                    result = self._submit(function, *args).result()
                 except BrokenProcessPool as exc:
                     if not self._worked or not self._discard(exc):
                         self._fall_back_to_threads()
                 else:
                     self._worked = True
-                    return words
-            return asr.recognize(pcm16k, timeout=timeout)
+                    return result
+            return function(*args, timeout=timeout)
         finally:
             self._slots.release()
 
@@ -161,6 +185,16 @@ class ProcessRecognizer:
 
     def _submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
         pool = self._pool()
+        with self._lock:
+            if self._spawner is None:
+                self._spawner = ThreadPoolExecutor(1, thread_name_prefix="dgdata-recognizer")
+            spawner = self._spawner
+        return spawner.submit(self._submit_here, pool, function, *args).result()
+
+    @staticmethod
+    def _submit_here(
+        pool: ProcessPoolExecutor, function: Callable[..., T], *args: Any
+    ) -> Future[T]:
         with _main_script_hidden():  # submit may spawn a worker
             return pool.submit(function, *args)
 
@@ -169,8 +203,15 @@ class ProcessRecognizer:
         with self._lock:
             self._closed = True
             executor, self._executor = self._executor, None
-        if executor is None:
-            return
+            spawner, self._spawner = self._spawner, None
+        if executor is not None:
+            self._stop(executor)
+        if spawner is not None:  # after the workers: its thread ending signals them
+            spawner.shutdown(wait=True)
+
+    @staticmethod
+    def _stop(executor: ProcessPoolExecutor) -> None:
+        """End a pool's workers and wait for them and for its manager thread."""
         # End the workers, then wait for the pool's own thread: left running, it closes its
         # wake-up pipe while the interpreter's exit hook writes to it ("Exception ignored in
         # threading._shutdown ... Bad file descriptor"). Both are taken before shutdown(), which

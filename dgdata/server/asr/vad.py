@@ -49,9 +49,78 @@ def normalize_gain(pcm: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(pcm * gain), -32768, 32767).astype(np.int16)
 
 
-def _smooth(levels: np.ndarray, width: int) -> np.ndarray:
-    kernel = np.ones(width) / width
-    return np.convolve(levels, kernel, mode="same")
+_SMOOTH = 30  # frames averaged by the level smoothing of ``split_points`` (300 ms)
+_BEFORE = _SMOOTH // 2  # the average at frame i covers frames i - 15 ... i + 14
+
+
+def _smooth_range(levels: np.ndarray, first: int, end: int) -> np.ndarray:
+    """The 300 ms moving average of ``levels`` at frames ``first ... end - 1`` (frames beyond
+    ``levels`` count as 0 dB). Each value is the same dot product wherever the range starts,
+    so a stream cut anywhere smooths exactly as the whole recording does."""
+    lo, hi = first - _BEFORE, end + _SMOOTH - _BEFORE - 1
+    part = levels[max(lo, 0) : min(hi, len(levels))]
+    padded = np.concatenate([np.zeros(max(-lo, 0)), part, np.zeros(max(hi - len(levels), 0))])
+    return np.convolve(padded, np.ones(_SMOOTH) / _SMOOTH, mode="valid")
+
+
+def _middle_of_longest_quiet_run(window: np.ndarray) -> int:
+    """Index of the middle of the longest run of frames within 0.5 dB of the window's minimum."""
+    quiet = window <= window.min() + 0.5
+    best_len, best_mid, run_start = 0, 0, None
+    for index, flag in enumerate(np.append(quiet, False)):
+        if flag and run_start is None:
+            run_start = index
+        elif not flag and run_start is not None:
+            if index - run_start > best_len:
+                best_len, best_mid = index - run_start, (run_start + index) // 2
+            run_start = None
+    return best_mid
+
+
+class Segmenter:
+    """:func:`split_points` for a stream: 16 kHz int16 audio in, decodable pieces out.
+
+    ``feed`` returns each piece ``(start sample, samples)`` as soon as its end is certain (the
+    audio up to 150 ms past the longest piece has arrived); ``finish`` returns the rest. The
+    pieces are exactly ``split_points`` of the whole recording, while at most a piece's worth
+    of audio (``max_seconds`` and a little) is held.
+    """
+
+    def __init__(self, *, max_seconds: float = 20.0, min_seconds: float = 8.0) -> None:
+        self._max = int(max_seconds * 100)
+        self._min = int(min_seconds * 100)
+        self._pending = np.zeros(0, dtype=np.int16)  # samples from ``_start`` on
+        self._levels = np.zeros(0)  # levels of the whole frames of ``_pending``
+        self._start = 0  # in samples (always a whole number of frames)
+
+    def feed(self, pcm: np.ndarray) -> list[tuple[int, np.ndarray]]:
+        """Add audio; the pieces it completes."""
+        self._pending = np.concatenate([self._pending, np.asarray(pcm, dtype=np.int16)])
+        known = len(self._levels) * FRAME
+        whole = len(self._pending) // FRAME * FRAME
+        self._levels = np.concatenate([self._levels, frame_levels(self._pending[known:whole])])
+        pieces = []
+        while len(self._levels) >= self._max + _SMOOTH - _BEFORE:  # the cut's window is known
+            pieces.append(self._cut())
+        return pieces
+
+    def finish(self) -> list[tuple[int, np.ndarray]]:
+        """End of the audio: the remaining pieces."""
+        pieces = []
+        while len(self._levels) > self._max:
+            pieces.append(self._cut())
+        if len(self._pending):
+            pieces.append((self._start, self._pending))
+        self._pending, self._levels = self._pending[:0], self._levels[:0]
+        return pieces
+
+    def _cut(self) -> tuple[int, np.ndarray]:
+        window = _smooth_range(self._levels, self._min, self._max)
+        cut = self._min + _middle_of_longest_quiet_run(window)
+        piece = (self._start, self._pending[: cut * FRAME])
+        self._pending, self._levels = self._pending[cut * FRAME :], self._levels[cut:]
+        self._start += cut * FRAME
+        return piece
 
 
 def split_points(
@@ -63,32 +132,9 @@ def split_points(
     ``max_seconds`` after the previous cut, in the middle of that pause, so that no word is
     cut when there is any pause at all. The ranges cover the whole input, in order.
     """
-    total = len(pcm)
-    max_frames = int(max_seconds * 100)
-    min_frames = int(min_seconds * 100)
-    if total <= max_frames * FRAME:
-        return [(0, total)] if total else []
-    smoothed = _smooth(frame_levels(pcm), 30)
-    ranges: list[tuple[int, int]] = []
-    start = 0  # in frames
-    frames = len(smoothed)
-    while (frames - start) > max_frames:
-        window = smoothed[start + min_frames : start + max_frames]
-        quiet = window <= window.min() + 0.5
-        # the longest run of quiet frames, cut in its middle
-        best_len, best_mid, run_start = 0, 0, None
-        for index, flag in enumerate(np.append(quiet, False)):
-            if flag and run_start is None:
-                run_start = index
-            elif not flag and run_start is not None:
-                if index - run_start > best_len:
-                    best_len, best_mid = index - run_start, (run_start + index) // 2
-                run_start = None
-        cut = start + min_frames + best_mid
-        ranges.append((start * FRAME, cut * FRAME))
-        start = cut
-    ranges.append((start * FRAME, total))
-    return ranges
+    segmenter = Segmenter(max_seconds=max_seconds, min_seconds=min_seconds)
+    pieces = segmenter.feed(pcm) + segmenter.finish()
+    return [(start, start + len(piece)) for start, piece in pieces]
 
 
 def is_silent(pcm: np.ndarray) -> bool:

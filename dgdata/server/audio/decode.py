@@ -2,7 +2,8 @@
 
 Two entry points:
 
-- ``decode_audio(data, encoding=..., sample_rate=..., channels=...)`` for a whole request body
+- ``decode_audio(data, encoding=..., sample_rate=..., channels=...)`` (in :mod:`.media`) for a
+  whole request body
   (``POST /v1/listen``): WAV of any rate, depth and channel count; raw ``linear16``,
   ``linear32``, ``mulaw`` or ``alaw`` when ``encoding`` and ``sample_rate`` are given; anything
   else libsndfile reads (FLAC, OGG/Vorbis, MP3, AIFF, ...).
@@ -19,7 +20,6 @@ message. Example::
 
 from __future__ import annotations
 
-import io
 import logging
 from dataclasses import dataclass
 
@@ -30,7 +30,6 @@ from dgdata.server.audio.wav import (
     RAW_ENCODINGS,
     WavError,
     decode_samples,
-    decode_wav,
     header_incomplete,
     is_wav,
     parse_wav_header,
@@ -42,15 +41,22 @@ TARGET_RATE = 16000
 ERR_CODE = "Bad Request"
 ERR_MSG = "Bad Request: failed to process audio: corrupt or unsupported data"
 _MAX_CHANNELS = 64
+#: Sample rates the server decodes (a header may say anything; see :func:`check_format`).
+MIN_SAMPLE_RATE = 1000
+MAX_SAMPLE_RATE = 384000  # as the sample_rate query option (listen/options.py)
 
 __all__ = [
     "ERR_CODE",
     "ERR_MSG",
+    "MAX_SAMPLE_RATE",
+    "MIN_SAMPLE_RATE",
     "TARGET_RATE",
     "DecodedAudio",
     "StreamDecoder",
     "UnsupportedAudio",
-    "decode_audio",
+    "check_format",
+    "check_raw_parameters",
+    "looks_containerised",
 ]
 
 
@@ -98,85 +104,30 @@ def to_int16(frames: np.ndarray) -> np.ndarray:
     return np.clip(np.rint(frames), -32768, 32767).astype(np.int16)
 
 
-def _finish(frames: np.ndarray, rate: int) -> DecodedAudio:
-    """Resample float frames (n, channels) at ``rate`` into a ``DecodedAudio``."""
-    count, channels = frames.shape
-    if channels < 1 or channels > _MAX_CHANNELS:
+def check_format(rate: int, channels: int) -> None:
+    """``UnsupportedAudio`` unless ``rate`` and ``channels`` are ones the server decodes.
+
+    A header may say anything (1 Hz, 4 GHz, 65,535 channels): outside these bounds resampling
+    would divide by zero or need gigabytes, so such media is refused as corrupt.
+    """
+    if not MIN_SAMPLE_RATE <= rate <= MAX_SAMPLE_RATE:
+        raise UnsupportedAudio(f"sample rate {rate} Hz")
+    if not 1 <= channels <= _MAX_CHANNELS:
         raise UnsupportedAudio(f"{channels} channels")
-    if count == 0:
-        raise UnsupportedAudio("no samples")
-    frames = np.nan_to_num(frames, nan=0.0, posinf=32767.0, neginf=-32768.0)
-    stream = Resampler(rate, TARGET_RATE, channels)
-    resampled = np.concatenate([stream.process(frames), stream.flush()])
-    return DecodedAudio(to_int16(resampled), rate, channels, count / rate)
 
 
-def _check_raw_parameters(encoding: str, sample_rate: int | None, channels: int | None) -> None:
+def check_raw_parameters(encoding: str, sample_rate: int | None, channels: int | None) -> None:
+    """``UnsupportedAudio`` unless raw audio of this encoding, rate and channels can be read."""
     if encoding not in RAW_ENCODINGS:
         raise UnsupportedAudio(f"unsupported encoding {encoding!r}")
     if not sample_rate or sample_rate < 1:
         raise UnsupportedAudio(f"encoding {encoding} needs a sample_rate")
-    if channels is not None and not 1 <= channels <= _MAX_CHANNELS:
-        raise UnsupportedAudio(f"{channels} channels")
+    check_format(sample_rate, 1 if channels is None else channels)
 
 
-def _decode_raw(data: bytes, encoding: str, sample_rate: int, channels: int) -> DecodedAudio:
-    codec, width = RAW_ENCODINGS[encoding]
-    frame_size = width * channels
-    usable = len(data) // frame_size * frame_size
-    if usable == 0:
-        raise UnsupportedAudio("less than one frame of raw audio")
-    samples = decode_samples(data[:usable], codec).reshape(-1, channels)
-    return _finish(samples, sample_rate)
-
-
-def _decode_container(data: bytes) -> DecodedAudio:
-    if is_wav(data):
-        try:
-            frames, rate = decode_wav(data)
-        except WavError as error:
-            raise UnsupportedAudio(str(error)) from error
-        return _finish(frames, rate)
-    try:
-        import soundfile
-    except ImportError as error:  # pragma: no cover - soundfile is in the server extra
-        raise UnsupportedAudio("soundfile is not installed") from error
-    try:
-        frames, rate = soundfile.read(io.BytesIO(data), dtype="float64", always_2d=True)
-    except Exception as error:  # libsndfile raises several types; all mean "cannot decode"
-        raise UnsupportedAudio(f"libsndfile: {error}") from error
-    return _finish(frames * 32768.0, int(rate))
-
-
-def _looks_containerised(data: bytes) -> bool:
+def looks_containerised(data: bytes) -> bool:
     """True for bytes that start with the magic of a container format we read."""
     return is_wav(data) or data[:4] in (b"fLaC", b"OggS", b"FORM") or data[:3] == b"ID3"
-
-
-def decode_audio(
-    data: bytes,
-    *,
-    encoding: str | None = None,
-    sample_rate: int | None = None,
-    channels: int | None = None,
-) -> DecodedAudio:
-    """Decode a request body to 16 kHz int16 frames.
-
-    With ``encoding`` (``linear16``, ``linear32``, ``mulaw``, ``alaw``) the body is raw
-    interleaved samples at ``sample_rate`` with ``channels`` channels (default 1), unless it
-    starts with a container header, which then wins (a WAV sent with ``encoding=linear16`` is
-    not decoded as noise). Without ``encoding`` the body must be a container file.
-
-    Raises ``UnsupportedAudio`` for empty, corrupt or unsupported data.
-    """
-    if not data:
-        raise UnsupportedAudio("empty body")
-    data = bytes(data)
-    if encoding is not None and not _looks_containerised(data):
-        _check_raw_parameters(encoding, sample_rate, channels)
-        assert sample_rate is not None
-        return _decode_raw(data, encoding, sample_rate, channels or 1)
-    return _decode_container(data)
 
 
 class StreamDecoder:
@@ -209,15 +160,14 @@ class StreamDecoder:
         self._header_done = False
         self._resampler: Resampler | None = None
         if encoding is not None:
-            _check_raw_parameters(encoding, sample_rate, channels)
+            check_raw_parameters(encoding, sample_rate, channels)
             assert sample_rate is not None
             self._configure(
                 RAW_ENCODINGS[encoding][0], RAW_ENCODINGS[encoding][1], channels or 1, sample_rate
             )
 
     def _configure(self, codec: str, width: int, channels: int, rate: int) -> None:
-        if not 1 <= channels <= _MAX_CHANNELS:
-            raise UnsupportedAudio(f"{channels} channels")
+        check_format(rate, channels)
         self._codec = codec
         self._frame_size = width * channels
         self.channels = channels

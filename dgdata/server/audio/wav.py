@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import struct
 from dataclasses import dataclass
+from typing import BinaryIO
 
 import numpy as np
 
@@ -25,6 +26,11 @@ RAW_ENCODINGS: dict[str, tuple[str, int]] = {
     "mulaw": ("mulaw", 1),
     "alaw": ("alaw", 1),
 }
+
+
+#: Most bytes of a ``fmt `` chunk read (it holds 16 to 40; 26 are read even of a shorter one,
+#: as a tolerant reader reads a 16-byte format and the extensible tag at 24).
+_FMT_MAX = 64
 
 
 class WavError(ValueError):
@@ -132,23 +138,57 @@ def parse_wav_header(data: bytes) -> WavHeader:
         (size,) = struct.unpack_from("<I", data, offset + 4)
         body = offset + 8
         if chunk_id == b"fmt ":
-            if body + 16 > len(data):
-                raise WavError("incomplete WAV header")
-            tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", data, body)
-            if tag == FORMAT_EXTENSIBLE:
-                if size < 40 or body + 26 > len(data):
-                    raise WavError("incomplete WAV header")
-                (tag,) = struct.unpack_from("<H", data, body + 24)
-            if channels < 1 or rate < 1:
-                raise WavError("WAV header with no channels or no sample rate")
-            fmt = (_codec(tag, bits), bits // 8, channels, rate)
+            fmt = _parse_fmt(data[body : body + max(min(size, _FMT_MAX), 26)], size)
         elif chunk_id == b"data":
-            if fmt is None:
-                raise WavError("WAV data chunk before its fmt chunk")
-            codec, width, channels, rate = fmt
-            known = size not in (0, 0xFFFFFFFF)
-            return WavHeader(codec, width, channels, rate, body, size if known else None)
+            return _header(fmt, body, size)
         offset = body + size + (size & 1)  # chunks are padded to even sizes
+
+
+def _header(fmt: tuple[str, int, int, int] | None, offset: int, size: int) -> WavHeader:
+    """The header of samples at ``offset``: ``size`` bytes (0 or 0xFFFFFFFF: unknown)."""
+    if fmt is None:
+        raise WavError("WAV data chunk before its fmt chunk")
+    codec, width, channels, rate = fmt
+    known = size not in (0, 0xFFFFFFFF)
+    return WavHeader(codec, width, channels, rate, offset, size if known else None)
+
+
+def _parse_fmt(body: bytes, size: int) -> tuple[str, int, int, int]:
+    """``(codec, bytes per sample, channels, rate)`` from the start of a ``fmt `` chunk."""
+    if len(body) < 16:
+        raise WavError("incomplete WAV header")
+    tag, channels, rate, _, _, bits = struct.unpack_from("<HHIIHH", body)
+    if tag == FORMAT_EXTENSIBLE:
+        if size < 40 or len(body) < 26:
+            raise WavError("incomplete WAV header")
+        (tag,) = struct.unpack_from("<H", body, 24)
+    if channels < 1 or rate < 1:
+        raise WavError("WAV header with no channels or no sample rate")
+    return _codec(tag, bits), bits // 8, channels, rate
+
+
+def read_wav_header(file: BinaryIO) -> WavHeader:
+    """Like :func:`parse_wav_header`, for a seekable file, reading only the chunk headers (the
+    chunks before ``data`` are skipped, whatever their size); the file position is left at the
+    start of the samples. ``WavError`` for anything but a WAV this parser understands."""
+    file.seek(0)
+    start = file.read(12)
+    if not is_wav(start):
+        raise WavError("not a RIFF/WAVE file")
+    offset = 12
+    fmt: tuple[str, int, int, int] | None = None
+    while True:
+        file.seek(offset)
+        head = file.read(8)
+        if len(head) < 8:
+            raise WavError("incomplete WAV header")
+        chunk_id, (size,) = head[:4], struct.unpack("<I", head[4:])
+        body = offset + 8
+        if chunk_id == b"fmt ":
+            fmt = _parse_fmt(file.read(max(min(size, _FMT_MAX), 26)), size)
+        elif chunk_id == b"data":
+            return _header(fmt, body, size)
+        offset = body + size + (size & 1)
 
 
 def header_incomplete(error: WavError) -> bool:

@@ -1,8 +1,9 @@
 """Failure injection: make the local server slow, rate-limited, failing or flaky on purpose.
 
-Faults are set through ``/_dgdata/faults`` (outside ``/v1``; loopback callers only) or from
-Python with :meth:`LocalServer.inject <dgdata.server.runner.LocalServer.inject>`. A fault is a
-JSON object; every field but one kind is optional::
+Faults are set through ``/_dgdata/faults`` (outside ``/v1``; the server's owner key only, never
+cross-site: see :mod:`dgdata.server.routes.control`) or from Python with
+:meth:`LocalServer.inject <dgdata.server.runner.LocalServer.inject>`, which sends that key. A
+fault is a JSON object; every field but one kind is optional::
 
     {"path": "/v1/listen",        # prefix of the paths it applies to (default: every API path)
      "method": "POST",            # only this HTTP method (default: any)

@@ -14,8 +14,10 @@ event loop.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import json
+import logging
 import os
 import sqlite3
 import threading
@@ -27,7 +29,20 @@ from typing import Any
 
 from dgdata.server.errors import not_found
 
-__all__ = ["SCHEMA", "Store", "Tables", "digest", "dumps", "iso", "loads", "new_id", "utcnow"]
+log = logging.getLogger(__name__)
+
+__all__ = [
+    "PRIVATE_MODE",
+    "SCHEMA",
+    "Store",
+    "Tables",
+    "digest",
+    "dumps",
+    "iso",
+    "loads",
+    "new_id",
+    "utcnow",
+]
 
 SCHEMA = """
 CREATE TABLE IF NOT EXISTS meta (
@@ -183,14 +198,36 @@ def loads(text: str | None, default: Any = None) -> Any:
     return default if text is None else json.loads(text)
 
 
+#: The mode of the database file and its ``-wal``/``-shm``/``-journal`` files: the database
+#: holds member emails and usage, which other users of the machine have no business reading.
+PRIVATE_MODE = 0o600
+_SIDE_FILES = ("-wal", "-shm", "-journal")
+
+
+def _make_private(path: str) -> None:
+    """Create the database file readable and writable by its owner only (whatever the umask),
+    or tighten an existing one; SQLite gives its side files the database file's mode."""
+    if path in ("", ":memory:"):
+        return
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, PRIVATE_MODE)
+    try:
+        os.fchmod(fd, PRIVATE_MODE)  # the umask may have taken bits away, or the file was older
+    except OSError as exc:  # someone else's file: SQLite decides whether it can use it
+        log.warning("could not make %s private (mode 600): %s", path, exc)
+    finally:
+        os.close(fd)
+
+
 class Store:
     """One SQLite database shared by the server's threads.
 
-    ``path`` is a file (created if missing, schema applied idempotently) or ``":memory:"``.
+    ``path`` is a file (created if missing, mode 600, schema applied idempotently) or
+    ``":memory:"``.
     """
 
     def __init__(self, path: str | os.PathLike[str] = ":memory:") -> None:
         self.path = str(path)
+        _make_private(self.path)
         self._lock = threading.RLock()
         self._depth = 0  # transactions open on the thread holding the lock
         self._conn = sqlite3.connect(self.path, check_same_thread=False, isolation_level=None)
@@ -200,6 +237,10 @@ class Store:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA busy_timeout = 5000")
         self._conn.executescript(SCHEMA)
+        if self.path != ":memory:":
+            for suffix in _SIDE_FILES:  # SQLite copies the mode; this makes sure of it
+                with contextlib.suppress(FileNotFoundError):
+                    os.chmod(self.path + suffix, PRIVATE_MODE)
 
     def __repr__(self) -> str:
         return f"Store({self.path!r})"

@@ -3,8 +3,10 @@
 Everything here is made up, and says so: projects are called ``Demo — …``, people live at
 ``@example.com``, companies end in ``(demo)``. What it holds:
 
-* three projects (support calls, a podcast studio, a voice-agent lab) whose owner includes the
-  server's bootstrap owner, so the key ``dgdata serve`` prints sees them all;
+* three projects (support calls, a podcast studio, a voice-agent lab) whose owners include the
+  server's bootstrap owner. A key reaches only the project it was made in, so the owner also has
+  one owner key in each demo project (:func:`demo_owner_keys`: ``LocalServer.demo_keys``, and
+  ``dgdata serve --demo`` prints them); the key ``dgdata serve`` prints reaches its own project;
 * members with every role, API keys (one expired, several member-scoped, one granular),
   pending invitations, purchases and the balances left after the usage, self-hosted
   credentials, an agent configuration and agent variables;
@@ -17,8 +19,10 @@ Everything here is made up, and says so: projects are called ``Demo — …``, p
 Deterministic: one random generator with a fixed seed, ids derived with UUID 5, times relative to
 an anchor. The anchor is midnight UTC of the day the seed runs (so the history always ends
 today); requests that would fall later today than the moment of seeding are left out. Two seeds
-on the same day give the same ids and numbers. API key secrets are random (the demo keys are not
-meant to be used; the secrets are never shown).
+on the same day give the same ids and numbers. The secrets of the demo's people's keys are random
+(they are not meant to be used; the secrets are never shown); the owner's demo keys are derived
+from the server's owner key, so the server knows them without storing them, and registered again
+at every start and reset.
 
 The seed is one transaction and takes well under a second. It runs after start and after every
 reset; on a database that already holds the demo (a ``--db`` file), it does nothing.
@@ -26,6 +30,8 @@ reset; on a database that already holds the demo (a ``--db`` file), it does noth
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import random
 from dataclasses import dataclass, field
 from datetime import date, datetime, time, timedelta, timezone
@@ -47,7 +53,16 @@ from dgdata.server.demo.cast import (
 from dgdata.server.demo.traffic import DEMO_DAYS, demo_requests
 from dgdata.server.state import ServerState
 
-__all__ = ["DEMO_DAYS", "DEMO_SEED", "DemoSummary", "build_demo", "demo_id", "seed_demo"]
+__all__ = [
+    "DEMO_DAYS",
+    "DEMO_SEED",
+    "DemoSummary",
+    "build_demo",
+    "demo_id",
+    "demo_owner_keys",
+    "register_owner_keys",
+    "seed_demo",
+]
 
 DEMO_SEED = 20240917
 _META_KEY = "demo_seeded"
@@ -65,9 +80,40 @@ class DemoSummary:
 
 
 def seed_demo(state: ServerState) -> None:
-    """Seed the demo account into the server's store (once; see the module docstring)."""
+    """Seed the demo account into the server's store (once; see the module docstring), and
+    register the owner's key for each demo project."""
     now = utcnow()
     build_demo(state.store, state.boot.member_id, today=now.date(), now=now)
+    register_owner_keys(Backend(state.store), state.boot.member_id, state.boot.api_key)
+
+
+def demo_owner_keys(owner_key: str) -> dict[str, str]:
+    """``{project id: key secret}``: the owner's key for each demo project, derived from the
+    server's owner key (HMAC-SHA256, 40 hex characters like every key): the same on every start
+    with the same owner key, and telling nothing about it."""
+    return {
+        demo_id("project", slug): hmac.new(
+            owner_key.encode(), f"dgdata demo owner key {slug}".encode(), hashlib.sha256
+        ).hexdigest()[:40]
+        for slug in PROJECTS
+    }
+
+
+def register_owner_keys(backend: Backend, owner_member_id: str, owner_key: str) -> None:
+    """Make the keys of :func:`demo_owner_keys` work (those already registered are kept)."""
+    for project_id, secret in demo_owner_keys(owner_key).items():
+        if backend.key_id_for_secret(secret) is not None:
+            continue
+        if backend.member_role(project_id, owner_member_id) != "owner":
+            continue  # the owner left or lost the project since: no key in it
+        backend.create_key(
+            project_id,
+            owner_member_id,
+            "dgdata serve --demo (owner)",
+            ["owner"],
+            secret=secret,
+            api_key_id=demo_id("owner key", project_id, secret[:8]),
+        )
 
 
 def build_demo(

@@ -10,6 +10,12 @@ receiver never answered, and the number of attempts) is stored on the request wi
 
 Like Deepgram, the delivery carries a ``dg-token`` header with the id of the API key that made
 the request, so a receiver can tell its callbacks from anyone else's POSTs.
+
+Callback URLs follow the server's outbound policy (:mod:`dgdata.server.listen.outbound`): one that
+is or resolves to a loopback, private, link-local, multicast or reserved address is refused with a
+400 when the request arrives (:func:`vet`), unless the server allows private URLs. Delivery checks
+again (the name may resolve elsewhere by then), connects only to the checked address, follows no
+redirect, and gives up at once on a refused address.
 """
 
 from __future__ import annotations
@@ -21,12 +27,11 @@ from collections.abc import Callable
 from concurrent.futures import Future, ThreadPoolExecutor
 from typing import Any
 
-import requests
-
 from dgdata.server.backend.calls import Call
 from dgdata.server.backend.usage_log import UsageLog
+from dgdata.server.listen import outbound
 
-__all__ = ["ATTEMPTS", "BACKOFF", "deliver", "deliver_result", "submit"]
+__all__ = ["ATTEMPTS", "BACKOFF", "deliver", "deliver_result", "submit", "vet"]
 
 #: Delivery attempts in all (the first one and the retries).
 ATTEMPTS = 4
@@ -60,6 +65,21 @@ def submit(job: Callable[[], Any]) -> Future[Any]:
     return executor.submit(run)
 
 
+async def vet(url: str, *, allow_private: bool) -> None:
+    """400 now unless the callback URL's host resolves to addresses the server may send to
+    (``allow_private``: the server's ``allow_private_urls``); connects nowhere."""
+    await outbound.vet("callback", url, outbound.OutboundPolicy(allow_private))
+
+
+def _send(method: str, url: str, body: bytes, headers: dict[str, str], allow_private: bool) -> int:
+    """One delivery attempt: the receiver's status code (no redirect followed)."""
+    policy = outbound.OutboundPolicy(allow_private)
+    with outbound.open_url(
+        method, url, policy=policy, timeout=(TIMEOUT, TIMEOUT), headers=headers, body=body
+    ) as response:
+        return response.status
+
+
 def deliver(
     usage: UsageLog,
     request_id: str,
@@ -69,12 +89,14 @@ def deliver(
     body: bytes,
     content_type: str,
     api_key_id: str | None = None,
+    allow_private: bool = False,
     sleep: Callable[[float], None] = time.sleep,
 ) -> tuple[int, int]:
     """Send ``body`` to ``url``, retrying; returns ``(last status, attempts)`` and stores them
     on the request in ``usage`` (the server's backend). Blocking: runs on the background pool.
 
-    The status is 0 when the receiver never answered (refused, timed out).
+    The status is 0 when the receiver never answered (refused, timed out), or when the URL now
+    points where the server may not send (no retry then: the answer would not change).
     """
     headers = {"Content-Type": content_type, "dg-request-id": request_id}
     if api_key_id:
@@ -83,12 +105,12 @@ def deliver(
     for attempt in range(1, ATTEMPTS + 1):
         attempts = attempt
         try:
-            response = requests.request(
-                method, url, data=body, headers=headers, timeout=TIMEOUT, allow_redirects=False
-            )
-            code = response.status_code
-            response.close()
-        except requests.RequestException as exc:
+            code = _send(method, url, body, headers, allow_private)
+        except (outbound.RefusedAddress, outbound.BadURL) as exc:
+            code = 0
+            log.warning("callback %s for %s refused: %s", url, request_id, exc)
+            break
+        except outbound.NO_ANSWER as exc:
             code = 0
             log.info("callback %s for %s failed: %s", url, request_id, exc)
         if 200 <= code < 300:
@@ -112,10 +134,17 @@ def deliver(
 
 
 def deliver_result(
-    call: Call, url: str, body: bytes, *, method: str, content_type: str = "application/json"
+    call: Call,
+    url: str,
+    body: bytes,
+    *,
+    method: str,
+    allow_private: bool,
+    content_type: str = "application/json",
 ) -> tuple[int, int]:
     """Deliver a call's result (or error body) to its callback URL: :func:`deliver` with the
-    call's request id, key and usage log."""
+    call's request id, key and usage log (``allow_private``: the server's
+    ``allow_private_urls``)."""
     return deliver(
         call.usage,
         call.request_id,
@@ -124,4 +153,5 @@ def deliver_result(
         body=body,
         content_type=content_type,
         api_key_id=call.principal.api_key_id,
+        allow_private=allow_private,
     )

@@ -15,6 +15,7 @@ the real API refuses them; any other name is the real API's "No such model" 400.
 
 from __future__ import annotations
 
+import math
 import re
 from dataclasses import dataclass, field
 from typing import Any
@@ -151,8 +152,8 @@ def _int(name: str, value: str, *, low: int | None = None, high: int | None = No
     try:
         number = float(value)
     except ValueError:
-        raise query_error(f"{name} must be a whole number, not {value!a}.") from None
-    if number != int(number):
+        number = math.nan
+    if not math.isfinite(number) or number != int(number):  # NaN and inf have no int()
         raise query_error(f"{name} must be a whole number, not {value!a}.")
     if (low is not None and number < low) or (high is not None and number > high):
         span = f"at least {low}" if high is None else f"between {low} and {high}"
@@ -165,7 +166,7 @@ def _number(name: str, value: str, *, positive: bool = True) -> float:
         number = float(value)
     except ValueError:
         raise query_error(f"{name} must be a number, not {value!a}.") from None
-    if number != number or number in (float("inf"), float("-inf")) or (positive and number <= 0):
+    if not math.isfinite(number) or (positive and number <= 0):
         raise query_error(f"{name} must be a positive number, not {value!a}.")
     return number
 

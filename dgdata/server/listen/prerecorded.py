@@ -1,14 +1,16 @@
-"""Prerecorded transcription for ``POST /v1/listen``: audio bytes in, the listen response out.
+"""Prerecorded transcription for ``POST /v1/listen``: a recording in, the listen response out.
 
-Decoding is :func:`dgdata.server.audio.decode.decode_audio`, recognition
-:func:`dgdata.server.asr.engine.recognize` per channel (or on the mixdown), in the server's worker
-processes (:mod:`dgdata.server.asr.processes`: pocketsphinx holds the GIL while it
-decodes). Runs in a worker thread: every function here blocks.
+The recording is a :class:`~dgdata.server.audio.media.Media`: bytes, or the file an upload was
+spooled to (:mod:`dgdata.server.listen.uploads`). Its header is checked here (media that is not
+audio is a 400 before any decoder is waited for); then each channel (or the mixdown) is decoded
+and recognised block by block by :func:`dgdata.server.asr.recording.recognize_lane` in the
+server's worker processes (:mod:`dgdata.server.asr.processes`: pocketsphinx holds the GIL while
+it decodes), which read the file themselves: memory stays bounded whatever the recording's
+length. Runs in a worker thread: every function here blocks.
 """
 
 from __future__ import annotations
 
-import hashlib
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -16,7 +18,9 @@ from typing import Any
 from dgdata.server.asr import engine as asr
 from dgdata.server.asr.live_engine import RecognizerBusy
 from dgdata.server.asr.processes import ProcessRecognizer
+from dgdata.server.asr.recording import Decoding, LaneResult, recognize_lane
 from dgdata.server.audio import decode as audio
+from dgdata.server.audio.media import Media
 from dgdata.server.backend import catalog
 from dgdata.server.listen import response as transcribe
 from dgdata.server.listen import summaries as text_summary
@@ -48,16 +52,28 @@ class Transcribed:
     tokens_out: int = 0
 
 
-def _decode(data: bytes, options: ListenOptions) -> audio.DecodedAudio:
+def _decoding(options: ListenOptions) -> Decoding:
+    return Decoding(options.encoding, options.sample_rate, options.channels)
+
+
+def _channels(media: Media, decoding: Decoding) -> int:
+    """The recording's channel count, from its header; :class:`UnsupportedAudio` if not audio."""
     try:
-        return audio.decode_audio(
-            data,
-            encoding=options.encoding,
-            sample_rate=options.sample_rate,
-            channels=options.channels,
-        )
+        with decoding.open(media) as decoder:
+            return decoder.channels
     except audio.UnsupportedAudio:
         raise UnsupportedAudio(CORRUPT_AUDIO) from None  # exc.detail is internal
+
+
+def _recognize(
+    media: Media, decoding: Decoding, lane: int | None, recognizer: ProcessRecognizer
+) -> LaneResult:
+    try:
+        return recognizer.run(recognize_lane, media, decoding, lane, timeout=DECODER_WAIT)
+    except audio.UnsupportedAudio:
+        raise UnsupportedAudio(CORRUPT_AUDIO) from None
+    except asr.PoolExhausted as exc:
+        raise RecognizerBusy(str(exc)) from None
 
 
 def _summarize(response: dict[str, Any], words: list[list[asr.Word]]) -> tuple[int, int]:
@@ -85,7 +101,7 @@ def _summarize(response: dict[str, Any], words: list[list[asr.Word]]) -> tuple[i
 
 
 def transcribe_media(
-    data: bytes,
+    media: Media | bytes,
     options: ListenOptions,
     *,
     request_id: str,
@@ -100,25 +116,21 @@ def transcribe_media(
     :class:`~dgdata.server.asr.live_engine.RecognizerBusy` when no decoder frees up in
     :data:`DECODER_WAIT` seconds.
     """
-    decoded = _decode(data, options)
-    if options.multichannel:
-        lanes = [decoded.channel(c) for c in range(decoded.channels)]
-    else:
-        lanes = [transcribe.mixdown(decoded)]
-    words: list[list[asr.Word]] = []
-    for lane in lanes:
-        try:
-            words.append(recognizer.recognize(lane, timeout=DECODER_WAIT))
-        except asr.PoolExhausted as exc:
-            raise RecognizerBusy(str(exc)) from None
+    if isinstance(media, bytes):
+        media = Media(data=media)
+    decoding = _decoding(options)
+    channels = _channels(media, decoding)
+    lanes: list[int | None] = list(range(channels)) if options.multichannel else [None]
+    results = [_recognize(media, decoding, lane, recognizer) for lane in lanes]
+    words = [result.words for result in results]
     model_uuid, info = model_metadata(options.model)
     response = transcribe.build_listen_response(
-        decoded,
+        results[0],
         words,
         options.values,
         request_id=request_id,
         created=created,
-        sha256=hashlib.sha256(data).hexdigest(),
+        sha256=media.sha256(),
         model_name=info["name"],
         model_version=info["version"],
         model_arch=info["arch"],
@@ -127,4 +139,4 @@ def transcribe_media(
     tokens = (0, 0)
     if options.summarize:
         tokens = _summarize(response, words)
-    return Transcribed(response, decoded.duration, decoded.channels, *tokens)
+    return Transcribed(response, results[0].duration, results[0].channels, *tokens)

@@ -1,8 +1,9 @@
 """Build ``POST /v1/listen`` answers (and live ``Results`` messages) in Deepgram's exact shape.
 
-``build_listen_response`` takes the decoded audio, the recognised words of each result channel
-and the request's options, and returns the JSON document: ``metadata`` (with ``warnings`` for
-requested features this server cannot provide: they are reported, never faked) and
+``build_listen_response`` takes the audio (its duration and channels), the recognised words of
+each result channel and the request's options, and returns the JSON document: ``metadata``
+(with ``warnings`` for requested features this server cannot provide: they are reported, never
+faked) and
 ``results.channels[].alternatives[0]`` with ``transcript``, ``confidence``, ``words`` and, when
 asked, ``paragraphs``, ``search`` hits and ``results.utterances``.
 
@@ -27,11 +28,12 @@ from __future__ import annotations
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 
 from dgdata.server.asr.decoder import Word
+from dgdata.server.asr.recording import mix_down
 from dgdata.server.audio.decode import DecodedAudio
 from dgdata.server.listen.formatting import (
     Formatting,
@@ -163,12 +165,19 @@ def warnings_for(options: Options) -> list[dict[str, str]]:
     return warnings
 
 
+class AudioFacts(Protocol):
+    """What the response says of the recording (a ``DecodedAudio`` is one)."""
+
+    @property
+    def duration(self) -> float: ...  # seconds of input audio
+
+    @property
+    def channels(self) -> int: ...
+
+
 def mixdown(audio: DecodedAudio) -> np.ndarray:
     """All channels averaged into one 16 kHz int16 channel (what non-multichannel requests use)."""
-    if audio.channels == 1:
-        return audio.channel(0)
-    mean = audio.samples.astype(np.float64).mean(axis=1)
-    return np.clip(np.rint(mean), -32768, 32767).astype(np.int16)
+    return mix_down(audio.samples)
 
 
 def _with_speaker(tokens: list[dict[str, Any]], speaker: int, confidence: float) -> None:
@@ -262,7 +271,7 @@ def _created(created: datetime) -> str:
 
 
 def build_listen_response(
-    audio: DecodedAudio,
+    audio: AudioFacts,
     words_per_channel: Sequence[Sequence[Word]],
     options: Options,
     *,

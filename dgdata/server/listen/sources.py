@@ -4,20 +4,27 @@
 ``application/octet-stream``, the caller's mimetype, or none) or, with ``Content-Type:
 application/json``, ``{"url": "https://..."}``; ``/v1/read`` takes ``{"text"}`` or ``{"url"}``.
 Bodies and downloads are both capped at the server's ``max_upload_bytes`` (413 beyond it); a URL
-that cannot be fetched is a 400 saying why.
+that cannot be fetched is a 400 saying why. A download is written to an
+:class:`~dgdata.server.listen.uploads.Upload` as it arrives, like an audio body: in memory while
+small, then in a temporary file, so its size does not grow the server's memory.
+
+URLs are fetched through :mod:`dgdata.server.listen.outbound`: by default a URL whose host is or
+resolves to a loopback, private, link-local, multicast or reserved address is a 400 before any
+connection is made (``dgdata serve --allow-private-urls`` lets them through), redirects are
+followed up to :data:`~dgdata.server.listen.outbound.REDIRECTS` times, each hop checked alike.
+Errors say what went wrong without telling a closed port from an open one.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
-from urllib.parse import urlsplit
 
-import requests
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from dgdata.server.errors import ApiError, bad_request
+from dgdata.server.errors import bad_request, media_too_large, parse_json
+from dgdata.server.listen import outbound
+from dgdata.server.listen.uploads import Upload
 
 __all__ = [
     "FETCH_TIMEOUT",
@@ -26,6 +33,7 @@ __all__ = [
     "fetch_url_blocking",
     "read_body",
     "read_json_body",
+    "vet_url",
 ]
 
 #: Seconds to connect to a media URL, and to wait for each read from it.
@@ -34,27 +42,20 @@ FETCH_TIMEOUT = (10.0, 60.0)
 _JSON_ERROR = "Content-type was application/json, but we could not process the JSON payload."
 
 
-def too_large(limit: int) -> ApiError:
-    """413 for media beyond the server's limit."""
-    return ApiError(
-        413,
-        "PAYLOAD_TOO_LARGE",
-        f"The media is larger than this server accepts ({limit} bytes); start the server with "
-        "a larger max_upload_bytes, or send a shorter recording.",
-    )
-
-
 async def read_body(request: Request, limit: int) -> bytes:
-    """The whole request body (chunked uploads too), refusing more than ``limit`` bytes."""
+    """The whole request body (chunked uploads too), refusing more than ``limit`` bytes.
+
+    Held in memory: for small bodies (JSON) only. Audio is spooled to disk instead
+    (:func:`dgdata.server.listen.uploads.spool_body`)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise too_large(limit)
+        raise media_too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise too_large(limit)
+            raise media_too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -66,24 +67,35 @@ def is_json(request: Request) -> bool:
 
 
 def read_json_body(raw: bytes) -> dict[str, Any]:
-    """A JSON object body; the real API's 400 otherwise."""
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise bad_request(_JSON_ERROR) from None
+    """A JSON object body, parsed strictly (:func:`dgdata.server.errors.parse_json`: no NaN,
+    no overflowing number, no lone surrogate, no deep nesting); the real API's 400 otherwise."""
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise bad_request(_JSON_ERROR)
     return body
 
 
 def check_url(url: Any) -> str:
-    """A media URL from a body; 400 unless it is an http(s) URL."""
+    """A media URL from a body; 400 unless it is an http(s) URL with a host (and a valid port).
+
+    Only the form is checked here; where it points is checked when it is fetched (or, for a
+    callback request, by :func:`vet_url` when the request arrives).
+    """
     if not isinstance(url, str) or not url.strip():
         raise bad_request(_JSON_ERROR)
-    parts = urlsplit(url.strip())
-    if parts.scheme not in ("http", "https") or not parts.netloc:
-        raise bad_request(f"Bad Request: the url must be an http:// or https:// URL, not {url!a}.")
+    try:
+        outbound.parse_url(url.strip())
+    except outbound.BadURL:
+        raise bad_request(
+            f"Bad Request: the url must be an http:// or https:// URL, not {url!a}."
+        ) from None
     return url.strip()
+
+
+async def vet_url(url: str, *, allow_private: bool) -> None:
+    """400 now if ``url`` points where this server does not fetch from (resolving its host in
+    a worker thread, connecting nowhere): for a request whose fetch happens later."""
+    await outbound.vet("url", url, outbound.OutboundPolicy(allow_private))
 
 
 def ascii_text(text: str) -> str:
@@ -91,45 +103,57 @@ def ascii_text(text: str) -> str:
     return text.encode("ascii", "backslashreplace").decode("ascii")
 
 
-def fetch_url_blocking(url: str, limit: int) -> bytes:
-    """Download ``url`` (blocking), at most ``limit`` bytes; 400/413 on failure."""
+def fetch_url_blocking(url: str, limit: int, *, allow_private: bool = False) -> Upload:
+    """Download ``url`` (blocking) into an :class:`Upload`, at most ``limit`` bytes; 400/413 on
+    failure. The caller closes the upload (which deletes its file).
+
+    ``allow_private`` is the server's ``allow_private_urls``: off, a URL that is or resolves to a
+    non-public address (also after a redirect) is refused before any connection is made.
+    """
     shown = ascii_text(url)
+    policy = outbound.OutboundPolicy(allow_private)
     try:
-        response = requests.get(
+        with outbound.open_url(
+            "GET",
             url,
-            stream=True,
+            policy=policy,
             timeout=FETCH_TIMEOUT,
             headers={"User-Agent": "dgdata-serve (media fetch)"},
-        )
-    except requests.RequestException as exc:
-        reason = ascii_text(" ".join(str(exc).split())[:200].rstrip())
-        raise bad_request(f"Bad Request: could not fetch the media at {shown}: {reason}") from None
-    with response:
-        if response.status_code >= 400:
-            raise bad_request(
-                f"Bad Request: could not fetch the media at {shown}: the server answered "
-                f"HTTP {response.status_code} {response.reason or ''}".rstrip()
-                + "."
-            )
-        declared = response.headers.get("content-length", "")
-        if declared.isdigit() and int(declared) > limit:
-            raise too_large(limit)
-        chunks: list[bytes] = []
-        size = 0
-        try:
-            for chunk in response.iter_content(65536):
-                size += len(chunk)
-                if size > limit:
-                    raise too_large(limit)
-                chunks.append(chunk)
-        except requests.RequestException as exc:
-            reason = ascii_text(" ".join(str(exc).split())[:200].rstrip())
-            raise bad_request(
-                f"Bad Request: fetching the media at {shown} failed midway: {reason}"
-            ) from None
-    return b"".join(chunks)
+            redirects=outbound.REDIRECTS,
+        ) as response:
+            if response.status >= 400:
+                raise bad_request(
+                    f"Bad Request: could not fetch the media at {shown}: the server answered "
+                    f"HTTP {response.status} {ascii_text(response.reason or '')}".rstrip()
+                    + "."
+                )
+            return _download(response, shown, limit)
+    except outbound.FAILURES as exc:
+        raise outbound.refusal("url", url, exc) from None
 
 
-async def fetch_url(url: str, limit: int) -> bytes:
-    """Download ``url`` (in a worker thread), at most ``limit`` bytes; 400/413 on failure."""
-    return await run_in_threadpool(fetch_url_blocking, url, limit)
+def _download(response: Any, shown: str, limit: int) -> Upload:
+    """The body of a fetched answer as an :class:`Upload`, at most ``limit`` bytes (413 beyond;
+    the partial download is deleted on any failure)."""
+    declared = response.headers.get("content-length", "")
+    if declared.isdigit() and int(declared) > limit:
+        raise media_too_large(limit)
+    upload = Upload()
+    try:
+        for chunk in response.stream(65536):
+            if upload.size + len(chunk) > limit:
+                raise media_too_large(limit)
+            upload.write(chunk)
+        upload.finish()
+    except outbound.NO_ANSWER:
+        upload.close()
+        raise bad_request(f"Bad Request: fetching the media at {shown} failed midway.") from None
+    except BaseException:
+        upload.close()
+        raise
+    return upload
+
+
+async def fetch_url(url: str, limit: int, *, allow_private: bool = False) -> Upload:
+    """:func:`fetch_url_blocking` in a worker thread."""
+    return await run_in_threadpool(fetch_url_blocking, url, limit, allow_private=allow_private)

@@ -25,19 +25,27 @@ waits on SQLite.
 from __future__ import annotations
 
 import functools
-import json
 from collections.abc import Awaitable, Callable
 from typing import Any, Concatenate, ParamSpec, TypeVar
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import HTTPConnection, Request
-from starlette.responses import JSONResponse, Response
+from starlette.responses import Response
 from starlette.routing import BaseRoute, Route, WebSocketRoute
 
 from dgdata.server.backend import Backend
-from dgdata.server.backend.auth import Principal
+from dgdata.server.backend.auth import Principal, required_scope
 from dgdata.server.backend.calls import Call
-from dgdata.server.errors import bad_request
+from dgdata.server.errors import (
+    MAX_JSON_BODY,
+    NOT_JSON,
+    ApiError,
+    SafeJSONResponse,
+    bad_request,
+    body_too_large,
+    parse_json,
+)
+from dgdata.server.listen.sources import read_body
 from dgdata.server.state import ServerState
 
 __all__ = [
@@ -67,7 +75,7 @@ def _responding(handler: Callable[[Request], Awaitable[Answer]]) -> Callable[...
     @functools.wraps(handler)
     async def endpoint(request: Request) -> Response:
         answer = await handler(request)
-        return answer if isinstance(answer, Response) else JSONResponse(answer)
+        return answer if isinstance(answer, Response) else SafeJSONResponse(answer)
 
     return endpoint
 
@@ -178,20 +186,28 @@ def request_id(conn: HTTPConnection) -> str:
     return str(conn.scope["state"]["request_id"])
 
 
+def _scope_of(conn: HTTPConnection) -> str | None:
+    """The granular scope this request's endpoint needs (the table is in
+    :mod:`dgdata.server.backend.auth`); a WebSocket handshake counts as ``GET``."""
+    return required_scope(conn.scope.get("method", "GET"), conn.url.path)
+
+
 async def caller(conn: HTTPConnection, *, allow_bearer: bool = False) -> Principal:
-    """The authenticated caller (401/403 as the real API answers)."""
+    """The authenticated caller, holding the scope the endpoint needs (401/403 as the real API
+    answers)."""
     authorization = conn.headers.get("authorization")
     return await run_in_threadpool(
-        backend(conn).authenticate, authorization, allow_bearer=allow_bearer
+        backend(conn).authenticate, authorization, allow_bearer=allow_bearer, scope=_scope_of(conn)
     )
 
 
 async def project_caller(conn: HTTPConnection, role: str = "member") -> tuple[Principal, str]:
-    """The caller and the ``{project_id}`` of the path, checking the caller's role in it."""
+    """The caller and the ``{project_id}`` of the path, checking the caller's key belongs to
+    that project, has ``role`` there and holds the scope the endpoint needs."""
     project_id = str(conn.path_params["project_id"])
     authorization = conn.headers.get("authorization")
     principal = await run_in_threadpool(
-        backend(conn).authenticate_in, authorization, project_id, role
+        backend(conn).authenticate_in, authorization, project_id, role, _scope_of(conn)
     )
     return principal, project_id
 
@@ -211,20 +227,23 @@ def start_call(conn: HTTPConnection, principal: Principal, endpoint: str, method
     )
 
 
-_NOT_JSON = "Content-type was application/json, but we could not process the JSON payload."
-
-
 async def json_body(request: Request, *, required: bool = True) -> dict[str, Any]:
-    """The request's JSON object body; the real API's 400 when it is not one."""
-    raw = await request.body()
+    """The request's JSON object body; the real API's 400 when it is not one.
+
+    Read and parsed within the limits of :mod:`dgdata.server.errors` (at most 1 MiB, else 413;
+    no NaN, no overflowing number, no lone surrogate, no deep nesting, else 400).
+    """
+    try:
+        raw = await read_body(request, MAX_JSON_BODY)
+    except ApiError as exc:
+        if exc.status != 413:
+            raise
+        raise body_too_large() from None  # the same 413, saying it is the JSON body
     if not raw.strip():
         if required:
-            raise bad_request(_NOT_JSON)
+            raise bad_request(NOT_JSON)
         return {}
-    try:
-        body = json.loads(raw)
-    except (UnicodeDecodeError, json.JSONDecodeError):
-        raise bad_request(_NOT_JSON) from None
+    body = parse_json(raw)
     if not isinstance(body, dict):
         raise bad_request("The JSON payload must be an object.")
     return body
@@ -233,4 +252,4 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
 def json_response(data: Any, status: int = 200) -> Response:
     """A JSON response with another status than 200 (the ``dg-request-id`` header is added by
     the app)."""
-    return JSONResponse(data, status_code=status)
+    return SafeJSONResponse(data, status_code=status)

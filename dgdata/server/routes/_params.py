@@ -6,6 +6,7 @@ for a body) with a message naming the parameter and what it accepts.
 
 from __future__ import annotations
 
+import math
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time, timedelta, timezone
@@ -13,13 +14,15 @@ from typing import Any
 
 from starlette.requests import HTTPConnection
 
-from dgdata.server.errors import bad_request, query_error
+from dgdata.server.errors import MAX_ITEMS, MAX_TEXT, ApiError, bad_request, query_error
 
 __all__ = [
     "DEPLOYMENTS",
     "ENDPOINTS",
+    "MAX_QUERY_INT",
     "METHODS",
     "body_string_list",
+    "body_text",
     "date_range",
     "moment_range",
     "parse_date",
@@ -29,11 +32,15 @@ __all__ = [
     "query_float",
     "query_int",
     "query_strings",
+    "required_text",
 ]
 
 DEPLOYMENTS = ("hosted", "beta", "self-hosted")
 ENDPOINTS = ("listen", "read", "speak", "agent")
 METHODS = ("sync", "async", "streaming")
+
+#: The largest integer a query parameter may give (a page number, say).
+MAX_QUERY_INT = 1_000_000_000
 
 _DATE = re.compile(r"\d{4}-\d{2}-\d{2}\Z")
 _TRUE = {"true", "1", "yes"}
@@ -53,14 +60,18 @@ def query_bool(conn: HTTPConnection, name: str) -> bool | None:
 
 
 def query_float(conn: HTTPConnection, name: str, default: float | None = None) -> float | None:
-    """A number query parameter; 400 when not a number."""
+    """A finite number query parameter; 400 when not one (``NaN``, ``inf`` and ``1e400`` are
+    not)."""
     value = conn.query_params.get(name)
     if value is None or value == "":
         return default
     try:
-        return float(value)
+        number = float(value)
     except ValueError:
-        raise query_error(f"{name} must be a number, not {value!r}.") from None
+        number = math.nan
+    if not math.isfinite(number):
+        raise query_error(f"{name} must be a number, not {value!a}.")
+    return number
 
 
 def query_int(
@@ -71,16 +82,15 @@ def query_int(
     low: int | None = None,
     high: int | None = None,
 ) -> int | None:
-    """An integer query parameter within ``[low, high]``; 400 otherwise."""
+    """An integer query parameter within ``[low, high]`` (``high`` defaults to
+    :data:`MAX_QUERY_INT`, so that no page or limit overflows a database integer); 400
+    otherwise."""
     number = query_float(conn, name)
     if number is None:
         return default
-    if (
-        number != int(number)
-        or (low is not None and number < low)
-        or (high is not None and number > high)
-    ):
-        bounds = f" between {low} and {high}" if low is not None and high is not None else ""
+    high = MAX_QUERY_INT if high is None else high
+    if number != int(number) or (low is not None and number < low) or number > high:
+        bounds = f" between {low} and {high}" if low is not None else f" up to {high}"
         raise query_error(f"{name} must be a whole number{bounds}.")
     return int(number)
 
@@ -117,7 +127,7 @@ def parse_moment(text: str, name: str, *, end: bool = False) -> datetime:
         except ValueError:
             raise query_error(f"{name} is not a valid date: {text!r}.") from None
         moment = datetime.combine(day, time(), tzinfo=timezone.utc)
-        return moment + timedelta(days=1) if end else moment
+        return _next_day(moment, text, name) if end else moment
     if " " in value and "T" in value:  # "...T10:00:00 02:00": a "+" that became a space
         value = value.replace(" ", "+")
     try:
@@ -129,7 +139,21 @@ def parse_moment(text: str, name: str, *, end: bool = False) -> datetime:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
-    return moment.astimezone(timezone.utc)
+    try:
+        return moment.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
+        raise _out_of_range(text, name) from None
+
+
+def _out_of_range(text: str, name: str) -> ApiError:
+    return query_error(f"{name} is outside the years 1 to 9999 (in UTC): {text!a}.")
+
+
+def _next_day(moment: datetime, text: str, name: str) -> datetime:
+    try:
+        return moment + timedelta(days=1)
+    except OverflowError:
+        raise _out_of_range(text, name) from None
 
 
 def moment_range(conn: HTTPConnection) -> tuple[datetime | None, datetime | None, bool]:
@@ -165,13 +189,17 @@ def date_range(conn: HTTPConnection, default_start: date, default_end: date) -> 
         start = end
     if end < start:
         raise query_error("end is before start.")
+    if end >= date.max:  # the period ends the day after its last day: year 10000
+        raise _out_of_range(raw_end or raw_start or "", "end" if raw_end else "start")
     if (end - start).days > 3660:
         raise query_error("the date range may span at most ten years.")
     return start, end
 
 
 def body_string_list(body: dict[str, Any], name: str, *, required: bool = False) -> list[str]:
-    """A body field that is a list of non-empty strings (a single string counts as one)."""
+    """A body field that is a list of non-empty strings (a single string counts as one), at
+    most :data:`~dgdata.server.errors.MAX_ITEMS` of at most
+    :data:`~dgdata.server.errors.MAX_TEXT` characters each."""
     value = body.get(name)
     if value is None:
         if required:
@@ -183,4 +211,30 @@ def body_string_list(body: dict[str, Any], name: str, *, required: bool = False)
         raise bad_request(f"{name} must be a list of non-empty strings.")
     if required and not value:
         raise bad_request(f"{name} must name at least one value.")
+    if len(value) > MAX_ITEMS or any(len(v) > MAX_TEXT for v in value):
+        raise bad_request(
+            f"{name} may hold at most {MAX_ITEMS} values of at most {MAX_TEXT} characters each."
+        )
     return [v.strip() for v in value]
+
+
+def body_text(body: dict[str, Any], name: str, *, limit: int = MAX_TEXT) -> str | None:
+    """A body field holding free text of at most ``limit`` characters, stripped; None when
+    absent or null; 400 otherwise."""
+    value = body.get(name)
+    if value is None:
+        return None
+    if not isinstance(value, str):
+        raise bad_request(f"{name} must be a string.")
+    if len(value) > limit:
+        raise bad_request(f"{name} is too long: at most {limit} characters, not {len(value)}.")
+    return value.strip()
+
+
+def required_text(body: dict[str, Any], name: str, purpose: str) -> str:
+    """:func:`body_text` that must be given and not blank; the 400 says what it is for
+    (``purpose``)."""
+    value = body_text(body, name)
+    if not value:
+        raise bad_request(f"{name} is required: {purpose}.")
+    return value

@@ -10,7 +10,6 @@ voice agent with them.
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Callable
 from typing import Any
@@ -18,7 +17,7 @@ from typing import Any
 from starlette.requests import Request
 
 from dgdata.server.backend import Backend, catalog
-from dgdata.server.errors import bad_request
+from dgdata.server.errors import MAX_ITEMS, MAX_TEXT, bad_request, parse_json
 from dgdata.server.routes._context import Answer, RouteTable, json_body, project_caller, run
 
 __all__ = ["ROUTES"]
@@ -44,6 +43,11 @@ def _metadata(body: dict[str, Any], *, required: bool) -> dict[str, str]:
         return {}
     if not isinstance(metadata, dict) or not all(isinstance(v, str) for v in metadata.values()):
         raise bad_request("metadata must be an object whose values are strings.")
+    if len(metadata) > MAX_ITEMS or any(len(t) > MAX_TEXT for t in (*metadata, *metadata.values())):
+        raise bad_request(
+            f"metadata may hold at most {MAX_ITEMS} entries, with names and values of at most "
+            f"{MAX_TEXT} characters."
+        )
     return metadata
 
 
@@ -67,12 +71,7 @@ def _new_agent(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
     """``(config, metadata)`` of a new configuration."""
     config = body.get("config")
     if isinstance(config, str):
-        try:
-            config = json.loads(config)
-        except json.JSONDecodeError as exc:
-            raise bad_request(
-                f"config is not valid JSON: {exc.msg} at character {exc.pos}."
-            ) from None
+        config = parse_json(config, what="config is not valid JSON text.")
     if not isinstance(config, dict):
         raise bad_request(
             "config is required: the JSON text of the agent block of a Settings "
@@ -86,7 +85,7 @@ def _new_agent(body: dict[str, Any]) -> tuple[dict[str, Any], dict[str, str]]:
 def _new_variable(body: dict[str, Any]) -> tuple[str, Any]:
     """``(key, value)`` of a new variable."""
     key = body.get("key")
-    if not isinstance(key, str) or not _VARIABLE_KEY.match(key):
+    if not isinstance(key, str) or len(key) > MAX_TEXT or not _VARIABLE_KEY.match(key):
         raise bad_request("key must be named DG_<NAME>: DG_ then capital letters, digits or _.")
     value = _value(body)
     _api_version(body)

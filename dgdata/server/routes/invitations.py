@@ -30,7 +30,8 @@ async def send_invitation(request: Request) -> Answer:
     principal, project_id = await project_caller(request, "admin")
     body = await json_body(request)
     email = body.get("email")
-    if not isinstance(email, str) or not _EMAIL.match(email.strip()):
+    # 254 characters: the longest address SMTP can carry (RFC 5321).
+    if not isinstance(email, str) or len(email) > 254 or not _EMAIL.match(email.strip()):
         raise bad_request("email must be an email address, like someone@example.com.")
     scope = body_scope(body)
     email = email.strip().lower()

@@ -7,6 +7,7 @@ with) less power than it has (see :mod:`dgdata.server.backend.keys`).
 
 from __future__ import annotations
 
+import math
 import re
 from datetime import date, datetime, time, timedelta, timezone
 from typing import Any
@@ -18,7 +19,7 @@ from dgdata.server.backend.accounts import ROLES
 from dgdata.server.backend.store import utcnow
 from dgdata.server.errors import bad_request
 from dgdata.server.routes._context import Answer, RouteTable, json_body, project_caller, run
-from dgdata.server.routes._params import body_string_list, query_enum
+from dgdata.server.routes._params import body_string_list, query_enum, required_text
 
 __all__ = ["ROUTES"]
 
@@ -47,7 +48,12 @@ async def delete_key(request: Request) -> Answer:
 
 
 def _ttl_expiration(ttl: Any, now: datetime) -> datetime:
-    if isinstance(ttl, bool) or not isinstance(ttl, (int, float)) or ttl != int(ttl):
+    if (
+        isinstance(ttl, bool)
+        or not isinstance(ttl, (int, float))
+        or not math.isfinite(ttl)
+        or ttl != int(ttl)
+    ):
         raise bad_request("time_to_live_in_seconds must be a whole number of seconds.")
     if not 1 <= ttl <= _MAX_TTL:
         raise bad_request(f"time_to_live_in_seconds must be between 1 and {_MAX_TTL}.")
@@ -78,6 +84,10 @@ def _expiration(body: dict[str, Any]) -> datetime | None:
         ) from None
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=timezone.utc)
+    try:
+        moment = moment.astimezone(timezone.utc)
+    except OverflowError:  # 9999-12-31T23:59:59-23:59 is in the year 10000 in UTC
+        raise bad_request("expiration_date must be before the year 10000 (in UTC).") from None
     if moment <= now:
         raise bad_request("expiration_date must be in the future.")
     return moment
@@ -98,15 +108,13 @@ def _scopes(body: dict[str, Any]) -> list[str]:
 async def create_project_key(request: Request) -> Answer:
     principal, project_id = await project_caller(request, "admin")
     body = await json_body(request)
-    comment = body.get("comment")
-    if not isinstance(comment, str) or not comment.strip():
-        raise bad_request("comment is required: a non-empty string saying what the key is for.")
+    comment = required_text(body, "comment", "a non-empty string saying what the key is for")
     key, secret = await run(
         request,
         Backend.create_key_for,
         principal,
         project_id,
-        comment.strip(),
+        comment,
         _scopes(body),
         tags=body_string_list(body, "tags"),
         expiration=_expiration(body),

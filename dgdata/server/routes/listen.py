@@ -1,10 +1,13 @@
 """Routes: prerecorded transcription, ``POST /v1/listen``.
 
 The body is the audio itself (any ``Content-Type``, or none: the SDKs differ) or, with
-``Content-Type: application/json``, ``{"url": ...}`` for the server to fetch. Recognition runs
-in a worker thread, never on the event loop. Media that cannot be decoded (empty, corrupt, not
-audio) is the real API's 400 ``Bad Request: failed to process audio: corrupt or unsupported
-data``.
+``Content-Type: application/json``, ``{"url": ...}`` for the server to fetch. The audio is
+spooled to a temporary file as it arrives (:mod:`dgdata.server.listen.uploads`), deleted when
+the request is done, and decoded and recognised block by block in the recogniser's worker
+processes: an upload of any size (up to ``max_upload_bytes``) costs a bounded memory.
+Recognition runs in a worker thread, never on the event loop. Media that cannot be decoded
+(empty, corrupt, not audio) is the real API's 400 ``Bad Request: failed to process audio:
+corrupt or unsupported data``.
 
 With ``callback=URL`` (and ``callback_method`` POST or PUT) the answer is ``{"request_id"}`` at
 once; the media is fetched and transcribed in the background and the full response (or the error
@@ -17,6 +20,7 @@ too, with the audio's duration and channels and the price of the requested model
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -24,9 +28,10 @@ from starlette.requests import Request
 
 from dgdata.server.asr.live_engine import RecognizerBusy
 from dgdata.server.asr.processes import ProcessRecognizer
+from dgdata.server.audio.media import Media
 from dgdata.server.backend.calls import Call
 from dgdata.server.backend.pricing import listen_cost, read_cost
-from dgdata.server.errors import ApiError, bad_request
+from dgdata.server.errors import MAX_JSON_BODY, ApiError, bad_request
 from dgdata.server.listen import callbacks
 from dgdata.server.listen.options import ListenOptions, parse_listen_options
 from dgdata.server.listen.prerecorded import (
@@ -43,7 +48,9 @@ from dgdata.server.listen.sources import (
     is_json,
     read_body,
     read_json_body,
+    vet_url,
 )
+from dgdata.server.listen.uploads import Upload, spool_body
 from dgdata.server.routes._context import Answer, RouteTable, caller, server_state, start_call
 
 __all__ = ["ROUTES"]
@@ -82,7 +89,7 @@ def _record_failure(call: Call, error: ApiError, options: ListenOptions | None) 
 
 
 def _run(
-    media: bytes, options: ListenOptions, call: Call, recognizer: ProcessRecognizer
+    media: Media | bytes, options: ListenOptions, call: Call, recognizer: ProcessRecognizer
 ) -> Transcribed:
     """Transcribe (blocking); the real API's 400 for undecodable media, 429 when busy."""
     try:
@@ -105,6 +112,19 @@ def _run(
         ) from None
 
 
+async def _read_source(request: Request, limit: int) -> tuple[str | None, Upload | None]:
+    """The body: ``(url, None)`` for JSON ``{"url": ...}`` (a small body), else ``(None, the
+    audio)``, spooled to disk as it arrives: memory stays bounded whatever its size."""
+    if is_json(request):
+        raw = await read_body(request, min(limit, MAX_JSON_BODY))
+        return check_url(read_json_body(raw).get("url")), None
+    upload = await spool_body(request, limit)
+    if not upload.size:
+        upload.close()
+        raise bad_request(CORRUPT_AUDIO)
+    return None, upload
+
+
 @table.post("/v1/listen")
 async def transcribe_route(request: Request) -> Answer:
     principal = await caller(request, allow_bearer=True)
@@ -112,50 +132,78 @@ async def transcribe_route(request: Request) -> Answer:
     call = start_call(request, principal, "listen", "async" if callback else "sync")
     state = server_state(request)
     limit = state.settings.max_upload_bytes
+    allow_private = state.settings.allow_private_urls
     options: ListenOptions | None = None
     url: str | None = None
-    media = b""
+    media: Media | bytes = b""
+    upload: Upload | None = None  # the audio body or download, spooled to disk: deleted when done
     try:
         options = parse_listen_options(request.query_params)
-        raw = await read_body(request, limit)
-        if is_json(request):
-            url = check_url(read_json_body(raw).get("url"))
-        elif not raw:
-            raise bad_request(CORRUPT_AUDIO)
-        else:
-            media = raw
-        if options.callback is None and url is not None:
-            media = await fetch_url(url, limit)
+        if options.callback is not None:  # 400 now, not a delivery that fails later
+            await callbacks.vet(options.callback, allow_private=allow_private)
+        url, upload = await _read_source(request, limit)
+        if upload is not None:
+            media = upload.media()
+        if url is not None and options.callback is not None:
+            await vet_url(url, allow_private=allow_private)
+        elif url is not None:
+            upload = await fetch_url(url, limit, allow_private=allow_private)
+            media = upload.media()
     except ApiError as exc:
+        if upload is not None:
+            upload.close()
         await run_in_threadpool(_record_failure, call, exc, options)
         raise
     if options.callback is not None:
         chosen, recognizer = options, state.recognizer
-        callbacks.submit(lambda: _transcribe_later(call, chosen, media, url, limit, recognizer))
+        callbacks.submit(
+            lambda: _deleting(
+                upload,
+                lambda: _transcribe_later(
+                    call, chosen, media, url, limit, recognizer, allow_private
+                ),
+            )
+        )
         return {"request_id": call.request_id}
     try:
         result = await run_in_threadpool(_run, media, options, call, state.recognizer)
     except ApiError as exc:
         await run_in_threadpool(_record_failure, call, exc, options)
         raise
+    finally:
+        if upload is not None:
+            upload.close()
     await run_in_threadpool(_record_success, call, options, result)
     return result.response
+
+
+def _deleting(upload: Upload | None, work: Callable[[], None]) -> None:
+    """``work()``, then delete the upload it read (a callback request's spooled body)."""
+    try:
+        work()
+    finally:
+        if upload is not None:
+            upload.close()
 
 
 def _transcribe_later(
     call: Call,
     options: ListenOptions,
-    media: bytes,
+    media: Media | bytes,
     url: str | None,
     limit: int,
     recognizer: ProcessRecognizer,
+    allow_private: bool,
 ) -> None:
-    """The background half of a callback request: fetch, transcribe, record, deliver."""
+    """The background half of a callback request: fetch, transcribe, record, deliver
+    (``allow_private``: the server's ``allow_private_urls``)."""
     assert options.callback is not None
     body: dict[str, Any]
+    download: Upload | None = None
     try:
         if url is not None:
-            media = fetch_url_blocking(url, limit)
+            download = fetch_url_blocking(url, limit, allow_private=allow_private)
+            media = download.media()
         result = _run(media, options, call, recognizer)
     except ApiError as exc:
         _record_failure(call, exc, options)
@@ -163,8 +211,15 @@ def _transcribe_later(
     else:
         _record_success(call, options, result)
         body = result.response
+    finally:
+        if download is not None:
+            download.close()
     callbacks.deliver_result(
-        call, options.callback, json.dumps(body).encode(), method=options.callback_method
+        call,
+        options.callback,
+        json.dumps(body).encode(),
+        method=options.callback_method,
+        allow_private=allow_private,
     )
 
 

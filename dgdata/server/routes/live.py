@@ -140,8 +140,7 @@ async def listen_socket(websocket: WebSocket) -> None:
         await _deny(websocket, exc)
         return
     slots = state.live_streams
-    acquired = await run_in_threadpool(slots.acquire, True, max(settings.live_wait, 0.0))
-    if not acquired:
+    if not await slots.acquire(settings.live_wait):  # waits on the loop: holds no thread
         await _refuse_busy(websocket, call, options, subprotocol)
         return
     try:

@@ -1,6 +1,6 @@
 """Routes: projects (list, get, update, delete, leave).
 
-Listing shows the projects the caller's account belongs to; reading needs the member role,
+Listing shows the project the caller's key belongs to; reading needs the member role,
 renaming admin, deleting owner. The only owner of a project cannot leave it.
 """
 
@@ -9,9 +9,8 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from dgdata.server.backend import Backend
-from dgdata.server.errors import bad_request
 from dgdata.server.routes._context import Answer, RouteTable, caller, json_body, project_caller, run
-from dgdata.server.routes._params import query_int
+from dgdata.server.routes._params import query_int, required_text
 
 __all__ = ["ROUTES"]
 
@@ -22,7 +21,7 @@ table = RouteTable("/v1/projects")
 async def list_projects(request: Request) -> Answer:
     principal = await caller(request)
     principal.require_manage()
-    projects = await run(request, Backend.list_projects, principal.member_id)
+    projects = await run(request, Backend.projects_of, principal)
     return {"projects": projects}
 
 
@@ -39,10 +38,8 @@ async def get_project(request: Request) -> Answer:
 @table.patch("/{project_id}")
 async def update_project(request: Request) -> Answer:
     _, project_id = await project_caller(request, "admin")
-    name = (await json_body(request)).get("name")
-    if not isinstance(name, str) or not name.strip():
-        raise bad_request("name must be a non-empty string.")
-    await run(request, Backend.rename_project, project_id, name.strip())
+    name = required_text(await json_body(request), "name", "the project's new name")
+    await run(request, Backend.rename_project, project_id, name)
     return {"message": "Successfully updated project info."}
 
 

@@ -42,8 +42,12 @@ from dgdata.server.listen.sources import (
 )
 from dgdata.server.routes._context import Answer, RouteTable, caller, server_state, start_call
 
-__all__ = ["ROUTES", "SUMMARY_MODEL"]
+__all__ = ["MAX_TEXT_BYTES", "ROUTES", "SUMMARY_MODEL"]
 
+#: The largest text analysed, sent or fetched, in bytes (413 beyond it): the text is held in
+#: memory to be analysed, so it is bounded well below ``max_upload_bytes``. Deepgram's own limit
+#: is about 150,000 tokens, some 600 KB of English.
+MAX_TEXT_BYTES = 16 * 1024**2
 #: The name (and so the UUID) of the local summariser in ``summary_info``.
 SUMMARY_MODEL = "dgdata-local-extractive-summary"
 _BOOLEANS = ("summarize", "topics", "intents", "sentiment")
@@ -105,7 +109,8 @@ def _options(request: Request) -> tuple[dict[str, bool], dict[str, Any], list[st
 
 
 async def _source_text(request: Request) -> str:
-    limit = server_state(request).settings.max_upload_bytes
+    settings = server_state(request).settings
+    limit = min(settings.max_upload_bytes, MAX_TEXT_BYTES)
     body = read_json_body(await read_body(request, limit))
     text = body.get("text")
     if text is not None:
@@ -114,7 +119,13 @@ async def _source_text(request: Request) -> str:
         return text
     if "url" not in body:
         raise bad_request('The JSON body needs a text or url field: {"text": "..."}.')
-    raw = await fetch_url(check_url(body["url"]), limit)
+    download = await fetch_url(
+        check_url(body["url"]), MAX_TEXT_BYTES, allow_private=settings.allow_private_urls
+    )
+    try:
+        raw = await run_in_threadpool(download.read_bytes)
+    finally:
+        download.close()
     decoded = raw.decode("utf-8", "replace")
     if not decoded.strip():
         raise bad_request(
@@ -183,10 +194,13 @@ async def analyze(request: Request) -> Answer:
     principal = await caller(request, allow_bearer=True)
     callback = (request.query_params.get("callback") or "").strip() or None
     call = start_call(request, principal, "read", "async" if callback else "sync")
+    allow_private = server_state(request).settings.allow_private_urls
     config: dict[str, Any] = {}
     features: list[str] = []
     try:
         flags, config, features = _options(request)
+        if callback is not None:  # 400 now, not a delivery that fails later
+            await callbacks.vet(callback, allow_private=allow_private)
         text = await _source_text(request)
     except ApiError as exc:
         await run_in_threadpool(
@@ -205,7 +219,10 @@ async def analyze(request: Request) -> Answer:
         def later() -> None:
             result, tokens_in, tokens_out = _analyse(text, flags, config, call.request_id, created)
             _record(call, config, features, (tokens_in, tokens_out), callback)
-            callbacks.deliver_result(call, callback, json.dumps(result).encode(), method=method)
+            body = json.dumps(result).encode()
+            callbacks.deliver_result(
+                call, callback, body, method=method, allow_private=allow_private
+            )
 
         callbacks.submit(later)
         return {"request_id": call.request_id}

@@ -11,9 +11,9 @@ from __future__ import annotations
 from starlette.requests import Request
 
 from dgdata.server.backend import Backend
-from dgdata.server.errors import bad_request, query_error
+from dgdata.server.errors import query_error
 from dgdata.server.routes._context import Answer, RouteTable, json_body, project_caller, run
-from dgdata.server.routes._params import body_string_list, query_strings
+from dgdata.server.routes._params import body_string_list, body_text, query_strings
 
 __all__ = ["PROVIDERS", "ROUTES", "SCOPES"]
 
@@ -41,9 +41,7 @@ table.project_delete("/{distribution_credentials_id}", Backend.delete_credential
 async def create_credentials(request: Request) -> Answer:
     principal, project_id = await project_caller(request, "admin")
     body = await json_body(request, required=False)
-    comment = body.get("comment")
-    if comment is not None and not isinstance(comment, str):
-        raise bad_request("comment must be a string.")
+    comment = body_text(body, "comment")
     scopes = query_strings(request, "scopes") or body_string_list(body, "scopes")
     scopes = list(dict.fromkeys(scopes)) or ["self-hosted:products"]
     unknown = [s for s in scopes if s not in SCOPES]

@@ -28,7 +28,14 @@ from dgdata.server.backend.calls import Call
 from dgdata.server.backend.pricing import speak_cost
 from dgdata.server.errors import ApiError, bad_request, query_error
 from dgdata.server.listen import callbacks
-from dgdata.server.routes._context import Answer, RouteTable, caller, json_body, start_call
+from dgdata.server.routes._context import (
+    Answer,
+    RouteTable,
+    caller,
+    json_body,
+    server_state,
+    start_call,
+)
 from dgdata.server.speak import formats
 from dgdata.server.speak import synthesis as speech_synth
 
@@ -83,16 +90,21 @@ def _speed(request: Request) -> float:
     return speed
 
 
-def _callback(request: Request) -> tuple[str | None, str]:
+async def _callback(request: Request) -> tuple[str, str, bool] | None:
+    """The callback's URL, method, and whether the server allows private URLs; None without
+    one. A URL the server may not send to is a 400 now, not a delivery that fails later."""
     url = (request.query_params.get("callback") or "").strip() or None
     method = (request.query_params.get("callback_method") or "POST").strip().upper()
     if method not in ("POST", "PUT"):
         raise query_error(f"callback_method must be POST or PUT, not {method!a}.")
-    if url is not None:
-        parts = urlsplit(url)
-        if parts.scheme not in ("http", "https") or not parts.netloc:
-            raise query_error(f"callback must be an http:// or https:// URL, not {url!a}.")
-    return url, method
+    if url is None:
+        return None
+    parts = urlsplit(url)
+    if parts.scheme not in ("http", "https") or not parts.netloc:
+        raise query_error(f"callback must be an http:// or https:// URL, not {url!a}.")
+    allow_private = server_state(request).settings.allow_private_urls
+    await callbacks.vet(url, allow_private=allow_private)
+    return url, method, allow_private
 
 
 async def _text(request: Request) -> str:
@@ -127,7 +139,7 @@ async def _speak(request: Request, *, flux: bool) -> Answer:
     config: dict[str, Any] = {"model": model}
     try:
         model = _model(request, flux)
-        callback_url, callback_method = _callback(request)
+        callback = await _callback(request)
         speed = _speed(request)
         if flux:
             priority = request.query_params.get("priority")
@@ -154,12 +166,9 @@ async def _speak(request: Request, *, flux: bool) -> Answer:
             callback=callback_url,
         )
         raise
-    if callback_url is not None:
-        callbacks.submit(
-            lambda: _speak_later(
-                call, text, engine, speed, fmt, model, config, callback_url, callback_method
-            )
-        )
+    if callback is not None:
+        later = callback
+        callbacks.submit(lambda: _speak_later(call, text, engine, speed, fmt, model, config, later))
         return {"request_id": call.request_id}
     try:
         audio = await run_in_threadpool(_synthesize, text, engine, speed, fmt)
@@ -212,10 +221,11 @@ def _speak_later(
     fmt: formats.OutputFormat,
     model: str,
     config: dict[str, Any],
-    url: str,
-    method: str,
+    callback: tuple[str, str, bool],
 ) -> None:
-    """The background half of a callback request: synthesise, record, deliver."""
+    """The background half of a callback request: synthesise, record, deliver to ``callback``
+    (its URL, method, and whether the server allows private URLs)."""
+    url, method, allow_private = callback
     try:
         audio = _synthesize(text, engine, speed, fmt)
     except speech_synth.SynthesisError as exc:
@@ -224,10 +234,17 @@ def _speak_later(
             code=error.status, message=error.err_msg, models=[model], config=config, callback=url
         )
         body = json.dumps(error.body(call.request_id)).encode()
-        callbacks.deliver_result(call, url, body, method=method)
+        callbacks.deliver_result(call, url, body, method=method, allow_private=allow_private)
         return
     _record_success(call, model, text, audio, config, url)
-    callbacks.deliver_result(call, url, audio.data, method=method, content_type=audio.content_type)
+    callbacks.deliver_result(
+        call,
+        url,
+        audio.data,
+        method=method,
+        content_type=audio.content_type,
+        allow_private=allow_private,
+    )
 
 
 @table.post("/v1/speak")

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import functools
 import io
+import math
 from collections.abc import Mapping
 from dataclasses import dataclass
 
@@ -131,7 +132,7 @@ def _number(parameter: str, value: str) -> int:
         number = float(value)
     except ValueError:
         raise FormatError(parameter, f"{parameter} must be a number, not {value!a}.") from None
-    if number != int(number):
+    if not math.isfinite(number) or number != int(number):  # NaN and inf have no int()
         raise FormatError(parameter, f"{parameter} must be a whole number, not {value!a}.")
     return int(number)
 
