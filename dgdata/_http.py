@@ -210,8 +210,7 @@ class Transport:
                 )
             except requests.RequestException as exc:
                 error = self._transport_error(exc, method, path, upload, timeouts)
-                sent = not _connect_failure(exc)
-                delay = self._retry_delay(attempt, method, error, rewind, reached_server=sent)
+                delay = self._retry_delay(attempt, method, error, rewind)
                 if delay is None:
                     raise error from exc
                 self._wait(delay, attempt, method, path, str(error))
@@ -256,19 +255,20 @@ class Transport:
         method: str,
         error: DeepgramError,
         rewind: Callable[[], bool] | None,
-        *,
-        reached_server: bool = True,
     ) -> float | None:
-        """Seconds to wait before sending again, or ``None`` to raise ``error`` now."""
+        """Seconds to wait before sending again, or ``None`` to raise ``error`` now.
+
+        A transport error that may have reached the server already says so (``retryable`` is
+        False: :meth:`_transport_error`); an error status is checked against the method here."""
         if not getattr(error, "retryable", False):
             return None
         status = error.status if isinstance(error, DeepgramApiError) else None
         if status is not None and not is_retryable_status(status):
             return None
-        if not may_resend(method, status=status, reached_server=reached_server):
-            if isinstance(error, (DeepgramApiError, DeepgramConnectionError)):
-                error.retryable = False  # sending it again yourself is not safe either
-            if status is not None and self.retry_policy.max_retries:
+        if status is not None and not may_resend(method, status=status):
+            assert isinstance(error, DeepgramApiError)
+            error.retryable = False  # sending it again yourself is not safe either
+            if self.retry_policy.max_retries:
                 # a connection error says so in its message; a status is the server's words
                 logger.warning(
                     "%s answered HTTP %d; not retried: %s is not idempotent and the work may "
@@ -321,11 +321,14 @@ class Transport:
                 f"Could not connect to {where} within {timeouts[0]:g}s: is the URL right and the "
                 "server reachable?"
             )
-        # past connecting, a POST may have been received: say so, and that it is not retried
         timed_out = isinstance(exc, requests.ReadTimeout)
-        unsure = (
-            "" if may_resend(method) else ". " + not_retried_because(method, path, upload=upload)
-        )
+        if not timed_out and not isinstance(
+            exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)
+        ):
+            return DeepgramError(f"{where} could not be sent: {_reason(exc)}")
+        # past connecting, a POST may have been received: say so, and that it is not retried
+        lost = not may_resend(method) and (timed_out or not _connect_failure(exc))
+        unsure = ". " + not_retried_because(method, path, upload=upload) if lost else ""
         if timed_out and upload:
             unsure += (
                 ". For long recordings, raise the upload timeout "
@@ -334,12 +337,9 @@ class Transport:
         error: DeepgramConnectionError
         if timed_out:
             error = DeepgramTimeoutError(f"No answer from {where} within {timeouts[1]:g}s{unsure}")
-        elif isinstance(exc, (requests.ConnectionError, requests.exceptions.ChunkedEncodingError)):
-            unsure = "" if _connect_failure(exc) else unsure
-            error = DeepgramConnectionError(f"Connection to {where} failed: {_reason(exc)}{unsure}")
         else:
-            return DeepgramError(f"{where} could not be sent: {_reason(exc)}")
-        if unsure:
+            error = DeepgramConnectionError(f"Connection to {where} failed: {_reason(exc)}{unsure}")
+        if lost:
             error.retryable = False
         return error
 

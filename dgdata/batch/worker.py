@@ -42,7 +42,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from dgdata import errors
-from dgdata._retry import PROCESS_OBJECTS, RetryPolicy
+from dgdata._retry import PROCESS_OBJECTS, RetryPolicy, is_retryable_status
 from dgdata._sources import AUDIO_EXTENSIONS, sniff_mimetype
 from dgdata.batch.cache import HashingReader, TranscriptCache, file_sha256
 from dgdata.transcript import Transcript
@@ -51,7 +51,6 @@ __all__ = [
     "BatchJob",
     "Outcome",
     "RateLimiter",
-    "audio_sha256",
     "open_recording",
     "transcribe_one",
 ]
@@ -179,20 +178,12 @@ HEADERLESS_EXTENSIONS = frozenset(
 )
 
 
-def audio_sha256(path: Path) -> str:
-    """The SHA-256 of a recording; ``OSError`` / ``ValueError`` for what is certainly not one.
+def open_recording(path: Path) -> tuple[BinaryIO, str]:
+    """The recording at ``path``, open, and its SHA-256; ``OSError`` / ``ValueError`` for what is
+    certainly not one.
 
     A file is taken when its first bytes look like audio (WAV, MP3, AAC, FLAC, Ogg, WebM, MP4,
     AMR, AIFF), or, for headerless formats (raw PCM, mu-law, A-law), by its extension alone.
-    """
-    handle, digest = open_recording(path)
-    handle.close()
-    return digest
-
-
-def open_recording(path: Path) -> tuple[BinaryIO, str]:
-    """The recording at ``path``, open, and its SHA-256 (see :func:`audio_sha256`).
-
     One open file serves the check, the hash and the upload. A path that is not a readable
     regular file raises ``OSError`` saying what it is: missing, a dangling symbolic link, a link
     that loops, a folder or another kind of file.
@@ -328,7 +319,7 @@ def _worth_sending_again(exc: Exception) -> bool:
         return bool(exc.retryable)
     if isinstance(exc, errors.DeepgramConnectionError):
         return True
-    return isinstance(exc, (errors.RequestTimeoutError, errors.ServerError))
+    return isinstance(exc, errors.DeepgramApiError) and is_retryable_status(exc.status)
 
 
 def _send_with_retries(

@@ -177,7 +177,10 @@ class Connection:
             else:
                 ws.send_binary(payload)
         except Exception as exc:
-            message = f"Sending to Deepgram failed: {exc or type(exc).__name__}"
+            # a socket that fails a write is gone (reset, closed under us: EBADF, EPIPE)
+            message = (
+                f"Sending to Deepgram failed: the connection is lost ({exc or type(exc).__name__})"
+            )
             raise DeepgramConnectionError(message) from None
         self._last_send = time.monotonic()
         return True

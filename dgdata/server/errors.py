@@ -190,7 +190,7 @@ def _problem(value: Any) -> str:
     while pending:
         item, depth = pending.pop()
         if isinstance(item, str):
-            if not _encodable(item):
+            if _SURROGATE.search(item):
                 return "A string holds a lone UTF-16 surrogate (such as \\udfff), not text."
             continue
         if not isinstance(item, (dict, list)):
@@ -202,18 +202,10 @@ def _problem(value: Any) -> str:
     return ""
 
 
-def _encodable(text: str) -> bool:
-    try:
-        text.encode("utf-8")
-    except UnicodeEncodeError:
-        return False
-    return True
-
-
 def _sanitised(value: Any) -> Any:
     """``value`` with lone surrogates replaced by U+FFFD and non-finite numbers by None."""
     if isinstance(value, str):
-        return value if _encodable(value) else _SURROGATE.sub("\ufffd", value)
+        return _SURROGATE.sub("\ufffd", value)
     if isinstance(value, float):
         return value if math.isfinite(value) else None
     if isinstance(value, dict):

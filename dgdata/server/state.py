@@ -48,19 +48,18 @@ class LiveSlots:
     """At most ``size`` live streams at once; a new one waits on the event loop for a slot.
 
     Waiting holds no thread (a handshake waiting for a slot must not take a worker thread that
-    other requests need): it is an :class:`asyncio.Semaphore`, made on first use so that it
+    other requests need): it is an :class:`asyncio.BoundedSemaphore`, made on first use so that it
     belongs to the loop of the server that uses it.
     """
 
     def __init__(self, size: int) -> None:
         self.size = max(int(size), 1)
-        self._semaphore: asyncio.Semaphore | None = None
-        self._taken = 0
+        self._semaphore: asyncio.BoundedSemaphore | None = None
 
     async def acquire(self, timeout: float) -> bool:
         """Take a slot, waiting up to ``timeout`` seconds; False if none freed up."""
         if self._semaphore is None:
-            self._semaphore = asyncio.Semaphore(self.size)
+            self._semaphore = asyncio.BoundedSemaphore(self.size)
         if not self._semaphore.locked():  # free: take it now (wait_for(..., 0) would not)
             await self._semaphore.acquire()
         else:
@@ -68,20 +67,14 @@ class LiveSlots:
                 await asyncio.wait_for(self._semaphore.acquire(), max(timeout, 0.0))
             except asyncio.TimeoutError:
                 return False
-        self._taken += 1
         return True
 
     def release(self) -> None:
-        """Give back a slot taken with :meth:`acquire` (on the same event loop)."""
-        if self._semaphore is None or self._taken <= 0:
+        """Give back a slot taken with :meth:`acquire` (on the same event loop); ``ValueError``
+        if released more often than acquired."""
+        if self._semaphore is None:
             raise ValueError("LiveSlots released more often than acquired")
-        self._taken -= 1
         self._semaphore.release()
-
-    @property
-    def in_use(self) -> int:
-        """Slots taken now."""
-        return self._taken
 
 
 class ServerState:

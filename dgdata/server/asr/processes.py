@@ -108,7 +108,8 @@ class ProcessRecognizer:
         state = "closed" if self._closed else ("running" if self._executor else "idle")
         return f"<ProcessRecognizer {self.size} workers, {state}>"
 
-    def _pool(self) -> ProcessPoolExecutor:
+    def _pool(self) -> tuple[ProcessPoolExecutor, ThreadPoolExecutor]:
+        """The worker pool and the one thread that submits to it (made on first use)."""
         with self._lock:
             if self._closed:
                 raise RuntimeError("the recogniser was closed with its server")
@@ -120,7 +121,9 @@ class ProcessRecognizer:
                     initializer=_init_worker,
                     initargs=(os.getpid(),),
                 )
-            return self._executor
+            if self._spawner is None:
+                self._spawner = ThreadPoolExecutor(1, thread_name_prefix="dgdata-recognizer")
+            return self._executor, self._spawner
 
     def recognize(self, pcm16k: np.ndarray, *, timeout: float | None = None) -> list[asr.Word]:
         """The words of one channel, recognised in a worker (blocks until done)."""
@@ -184,11 +187,7 @@ class ProcessRecognizer:
         return {future.result() for future in futures}
 
     def _submit(self, function: Callable[..., T], *args: Any) -> Future[T]:
-        pool = self._pool()
-        with self._lock:
-            if self._spawner is None:
-                self._spawner = ThreadPoolExecutor(1, thread_name_prefix="dgdata-recognizer")
-            spawner = self._spawner
+        pool, spawner = self._pool()
         return spawner.submit(self._submit_here, pool, function, *args).result()
 
     @staticmethod

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from dgdata.server.asr import engine as asr
+from dgdata.server.audio.decode import to_int16
 from dgdata.server.audio.media import Media, MediaDecoder
 
 __all__ = ["Decoding", "LaneResult", "mix_down", "recognize_lane"]
@@ -29,10 +30,15 @@ class Decoding:
     sample_rate: int | None = None
     channels: int | None = None
 
-    def open(self, media: Media) -> MediaDecoder:
-        """A decoder of ``media`` (its header read; ``UnsupportedAudio`` if it is not audio)."""
+    def open(self, media: Media, lane: int | None = None) -> MediaDecoder:
+        """A decoder of ``media`` (its header read; ``UnsupportedAudio`` if it is not audio),
+        of channel ``lane`` only if one is given."""
         return MediaDecoder(
-            media, encoding=self.encoding, sample_rate=self.sample_rate, channels=self.channels
+            media,
+            encoding=self.encoding,
+            sample_rate=self.sample_rate,
+            channels=self.channels,
+            lane=lane,
         )
 
 
@@ -49,13 +55,13 @@ def mix_down(frames: np.ndarray) -> np.ndarray:
     """16 kHz int16 frames (n, channels) as one channel: the mean of them all, rounded."""
     if frames.shape[1] == 1:
         return np.ascontiguousarray(frames[:, 0])
-    mean = frames.astype(np.float64).mean(axis=1)
-    return np.clip(np.rint(mean), -32768, 32767).astype(np.int16)
+    return to_int16(frames.astype(np.float64).mean(axis=1))
 
 
 def _lane(decoder: MediaDecoder, lane: int | None) -> Iterator[np.ndarray]:
     for frames in decoder:
-        yield mix_down(frames) if lane is None else np.ascontiguousarray(frames[:, lane])
+        # a lane's decoder decodes and resamples that channel only: (n, 1)
+        yield mix_down(frames) if lane is None else np.ascontiguousarray(frames[:, 0])
 
 
 def recognize_lane(
@@ -66,6 +72,6 @@ def recognize_lane(
     Blocks while it decodes; ``timeout`` bounds the wait for a decoder (``PoolExhausted``).
     Raises ``UnsupportedAudio`` for media that cannot be decoded.
     """
-    with decoding.open(media) as decoder:
+    with decoding.open(media, lane) as decoder:
         words = asr.recognize_stream(_lane(decoder, lane), timeout=timeout)
         return LaneResult(words, decoder.duration, decoder.channels)

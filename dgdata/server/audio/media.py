@@ -35,7 +35,13 @@ from dgdata.server.audio.decode import (
     to_int16,
 )
 from dgdata.server.audio.resample import Resampler
-from dgdata.server.audio.wav import RAW_ENCODINGS, WavError, decode_samples, read_wav_header
+from dgdata.server.audio.wav import (
+    RAW_ENCODINGS,
+    WavError,
+    decode_samples,
+    is_wav,
+    read_wav_header,
+)
 
 __all__ = ["BLOCK_BYTES", "Media", "MediaDecoder", "decode_audio"]
 
@@ -77,7 +83,8 @@ class MediaDecoder:
     unless the media starts with a container's header; then a WAV is read with dgdata's own
     parser and anything else with libsndfile (FLAC, OGG, MP3...). The constructor reads only
     the header and raises :class:`UnsupportedAudio` for media it cannot decode; iterating may
-    raise it too (no samples at all, or a container broken midway).
+    raise it too (no samples at all, or a container broken midway). With ``lane`` the blocks
+    are that one channel, shape (n, 1): only it is resampled (``channels`` stays the media's).
     """
 
     def __init__(
@@ -87,8 +94,10 @@ class MediaDecoder:
         encoding: str | None = None,
         sample_rate: int | None = None,
         channels: int | None = None,
+        lane: int | None = None,
     ) -> None:
         self._file = media.open()
+        self._lane = lane
         self._sound: Any = None  # a soundfile.SoundFile for containers libsndfile reads
         self._codec = ""
         self._frame_size = 0
@@ -99,7 +108,8 @@ class MediaDecoder:
         except BaseException:
             self.close()
             raise
-        self._resampler = Resampler(self.sample_rate_in, TARGET_RATE, self.channels)
+        width = self.channels if lane is None else 1
+        self._resampler = Resampler(self.sample_rate_in, TARGET_RATE, width)
 
     def _open(
         self, head: bytes, encoding: str | None, sample_rate: int | None, channels: int | None
@@ -112,7 +122,7 @@ class MediaDecoder:
             self._codec, width = RAW_ENCODINGS[encoding]
             self._set_format(sample_rate, channels or 1, width)
             self._file.seek(0)
-        elif head[:4] == b"RIFF" and head[8:12] == b"WAVE":
+        elif is_wav(head):
             try:
                 header = read_wav_header(self._file)
             except WavError as error:
@@ -179,6 +189,8 @@ class MediaDecoder:
         """The audio at 16 kHz, block by block; ``UnsupportedAudio`` if there was none."""
         for frames in self._input_blocks():
             self.frames_in += len(frames)
+            if self._lane is not None:
+                frames = frames[:, self._lane : self._lane + 1]
             frames = np.nan_to_num(frames, nan=0.0, posinf=32767.0, neginf=-32768.0)
             yield to_int16(self._resampler.process(frames))
         if self.frames_in == 0:

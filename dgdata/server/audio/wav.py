@@ -7,6 +7,7 @@ than what follows) because recorders and ``ffmpeg -f wav -`` write them that way
 
 from __future__ import annotations
 
+import io
 import struct
 from dataclasses import dataclass
 from typing import BinaryIO
@@ -127,21 +128,7 @@ def parse_wav_header(data: bytes) -> WavHeader:
     Raises ``WavError`` when the bytes are not WAV, the format is unsupported, or the header is
     incomplete (a streaming caller may retry with more bytes: see ``header_incomplete``).
     """
-    if not is_wav(data):
-        raise WavError("not a RIFF/WAVE file")
-    offset = 12
-    fmt: tuple[str, int, int, int] | None = None
-    while True:
-        if offset + 8 > len(data):
-            raise WavError("incomplete WAV header")
-        chunk_id = data[offset : offset + 4]
-        (size,) = struct.unpack_from("<I", data, offset + 4)
-        body = offset + 8
-        if chunk_id == b"fmt ":
-            fmt = _parse_fmt(data[body : body + max(min(size, _FMT_MAX), 26)], size)
-        elif chunk_id == b"data":
-            return _header(fmt, body, size)
-        offset = body + size + (size & 1)  # chunks are padded to even sizes
+    return read_wav_header(io.BytesIO(data))
 
 
 def _header(fmt: tuple[str, int, int, int] | None, offset: int, size: int) -> WavHeader:

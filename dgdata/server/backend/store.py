@@ -237,7 +237,7 @@ class Store:
             self._conn.execute("PRAGMA journal_mode = WAL")
             self._conn.execute("PRAGMA busy_timeout = 5000")
         self._conn.executescript(SCHEMA)
-        if self.path != ":memory:":
+        if self.path not in ("", ":memory:"):
             for suffix in _SIDE_FILES:  # SQLite copies the mode; this makes sure of it
                 with contextlib.suppress(FileNotFoundError):
                     os.chmod(self.path + suffix, PRIVATE_MODE)

@@ -84,7 +84,7 @@ def seed_demo(state: ServerState) -> None:
     register the owner's key for each demo project."""
     now = utcnow()
     build_demo(state.store, state.boot.member_id, today=now.date(), now=now)
-    register_owner_keys(Backend(state.store), state.boot.member_id, state.boot.api_key)
+    register_owner_keys(state.backend, state.boot.member_id, state.boot.api_key)
 
 
 def demo_owner_keys(owner_key: str) -> dict[str, str]:

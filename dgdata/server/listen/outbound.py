@@ -47,6 +47,7 @@ __all__ = [
     "Target",
     "TooManyRedirects",
     "address_kind",
+    "ascii_text",
     "open_url",
     "parse_url",
     "refusal",
@@ -321,6 +322,11 @@ def open_url(
             method, body = "GET", None
 
 
+def ascii_text(text: str) -> str:
+    """``text`` with anything beyond ASCII escaped: error messages also go in a header."""
+    return text.encode("ascii", "backslashreplace").decode("ascii")
+
+
 def refusal(what: str, url: str, exc: Exception) -> ApiError:
     """The 400 for a ``url`` source or ``callback`` URL (``what``) that :func:`open_url` or
     :meth:`OutboundPolicy.check` failed on with ``exc``.
@@ -328,7 +334,7 @@ def refusal(what: str, url: str, exc: Exception) -> ApiError:
     Failures to connect or read all read alike, whatever the reason (refused, reset, timed out,
     not HTTP): the answer must not tell a prober which ports are open.
     """
-    shown = url.encode("ascii", "backslashreplace").decode("ascii")
+    shown = ascii_text(url)
     if isinstance(exc, RefusedAddress):
         noun = "callback URL" if what == "callback" else what
         return bad_request(

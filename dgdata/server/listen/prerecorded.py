@@ -101,7 +101,7 @@ def _summarize(response: dict[str, Any], words: list[list[asr.Word]]) -> tuple[i
 
 
 def transcribe_media(
-    media: Media | bytes,
+    media: Media,
     options: ListenOptions,
     *,
     request_id: str,
@@ -116,8 +116,6 @@ def transcribe_media(
     :class:`~dgdata.server.asr.live_engine.RecognizerBusy` when no decoder frees up in
     :data:`DECODER_WAIT` seconds.
     """
-    if isinstance(media, bytes):
-        media = Media(data=media)
     decoding = _decoding(options)
     channels = _channels(media, decoding)
     lanes: list[int | None] = list(range(channels)) if options.multichannel else [None]

@@ -17,18 +17,18 @@ Errors say what went wrong without telling a closed port from an open one.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 
-from dgdata.server.errors import bad_request, media_too_large, parse_json
+from dgdata.server.errors import ApiError, bad_request, media_too_large, parse_json
 from dgdata.server.listen import outbound
 from dgdata.server.listen.uploads import Upload
 
 __all__ = [
     "FETCH_TIMEOUT",
-    "ascii_text",
     "fetch_url",
     "fetch_url_blocking",
     "read_body",
@@ -42,20 +42,23 @@ FETCH_TIMEOUT = (10.0, 60.0)
 _JSON_ERROR = "Content-type was application/json, but we could not process the JSON payload."
 
 
-async def read_body(request: Request, limit: int) -> bytes:
-    """The whole request body (chunked uploads too), refusing more than ``limit`` bytes.
+async def read_body(
+    request: Request, limit: int, too_large: Callable[[int], ApiError] = media_too_large
+) -> bytes:
+    """The whole request body (chunked uploads too), refusing more than ``limit`` bytes with
+    ``too_large(limit)`` (413).
 
     Held in memory: for small bodies (JSON) only. Audio is spooled to disk instead
     (:func:`dgdata.server.listen.uploads.spool_body`)."""
     declared = request.headers.get("content-length")
     if declared and declared.isdigit() and int(declared) > limit:
-        raise media_too_large(limit)
+        raise too_large(limit)
     chunks: list[bytes] = []
     size = 0
     async for chunk in request.stream():
         size += len(chunk)
         if size > limit:
-            raise media_too_large(limit)
+            raise too_large(limit)
         chunks.append(chunk)
     return b"".join(chunks)
 
@@ -98,11 +101,6 @@ async def vet_url(url: str, *, allow_private: bool) -> None:
     await outbound.vet("url", url, outbound.OutboundPolicy(allow_private))
 
 
-def ascii_text(text: str) -> str:
-    """``text`` with anything beyond ASCII escaped: error messages also go in a header."""
-    return text.encode("ascii", "backslashreplace").decode("ascii")
-
-
 def fetch_url_blocking(url: str, limit: int, *, allow_private: bool = False) -> Upload:
     """Download ``url`` (blocking) into an :class:`Upload`, at most ``limit`` bytes; 400/413 on
     failure. The caller closes the upload (which deletes its file).
@@ -110,7 +108,7 @@ def fetch_url_blocking(url: str, limit: int, *, allow_private: bool = False) -> 
     ``allow_private`` is the server's ``allow_private_urls``: off, a URL that is or resolves to a
     non-public address (also after a redirect) is refused before any connection is made.
     """
-    shown = ascii_text(url)
+    shown = outbound.ascii_text(url)
     policy = outbound.OutboundPolicy(allow_private)
     try:
         with outbound.open_url(
@@ -124,7 +122,7 @@ def fetch_url_blocking(url: str, limit: int, *, allow_private: bool = False) -> 
             if response.status >= 400:
                 raise bad_request(
                     f"Bad Request: could not fetch the media at {shown}: the server answered "
-                    f"HTTP {response.status} {ascii_text(response.reason or '')}".rstrip()
+                    f"HTTP {response.status} {outbound.ascii_text(response.reason or '')}".rstrip()
                     + "."
                 )
             return _download(response, shown, limit)

@@ -39,7 +39,6 @@ from dgdata.server.backend.calls import Call
 from dgdata.server.errors import (
     MAX_JSON_BODY,
     NOT_JSON,
-    ApiError,
     SafeJSONResponse,
     bad_request,
     body_too_large,
@@ -233,12 +232,7 @@ async def json_body(request: Request, *, required: bool = True) -> dict[str, Any
     Read and parsed within the limits of :mod:`dgdata.server.errors` (at most 1 MiB, else 413;
     no NaN, no overflowing number, no lone surrogate, no deep nesting, else 400).
     """
-    try:
-        raw = await read_body(request, MAX_JSON_BODY)
-    except ApiError as exc:
-        if exc.status != 413:
-            raise
-        raise body_too_large() from None  # the same 413, saying it is the JSON body
+    raw = await read_body(request, MAX_JSON_BODY, too_large=body_too_large)
     if not raw.strip():
         if required:
             raise bad_request(NOT_JSON)

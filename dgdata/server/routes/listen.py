@@ -20,7 +20,6 @@ too, with the audio's duration and channels and the price of the requested model
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
 from typing import Any
 
 from starlette.concurrency import run_in_threadpool
@@ -89,7 +88,7 @@ def _record_failure(call: Call, error: ApiError, options: ListenOptions | None) 
 
 
 def _run(
-    media: Media | bytes, options: ListenOptions, call: Call, recognizer: ProcessRecognizer
+    media: Media, options: ListenOptions, call: Call, recognizer: ProcessRecognizer
 ) -> Transcribed:
     """Transcribe (blocking); the real API's 400 for undecodable media, 429 when busy."""
     try:
@@ -135,20 +134,16 @@ async def transcribe_route(request: Request) -> Answer:
     allow_private = state.settings.allow_private_urls
     options: ListenOptions | None = None
     url: str | None = None
-    media: Media | bytes = b""
     upload: Upload | None = None  # the audio body or download, spooled to disk: deleted when done
     try:
         options = parse_listen_options(request.query_params)
         if options.callback is not None:  # 400 now, not a delivery that fails later
             await callbacks.vet(options.callback, allow_private=allow_private)
         url, upload = await _read_source(request, limit)
-        if upload is not None:
-            media = upload.media()
         if url is not None and options.callback is not None:
-            await vet_url(url, allow_private=allow_private)
+            await vet_url(url, allow_private=allow_private)  # fetched in the background
         elif url is not None:
             upload = await fetch_url(url, limit, allow_private=allow_private)
-            media = upload.media()
     except ApiError as exc:
         if upload is not None:
             upload.close()
@@ -157,16 +152,12 @@ async def transcribe_route(request: Request) -> Answer:
     if options.callback is not None:
         chosen, recognizer = options, state.recognizer
         callbacks.submit(
-            lambda: _deleting(
-                upload,
-                lambda: _transcribe_later(
-                    call, chosen, media, url, limit, recognizer, allow_private
-                ),
-            )
+            lambda: _transcribe_later(call, chosen, upload, url, limit, recognizer, allow_private)
         )
         return {"request_id": call.request_id}
+    assert upload is not None  # the body, or the media fetched from its url
     try:
-        result = await run_in_threadpool(_run, media, options, call, state.recognizer)
+        result = await run_in_threadpool(_run, upload.media(), options, call, state.recognizer)
     except ApiError as exc:
         await run_in_threadpool(_record_failure, call, exc, options)
         raise
@@ -177,34 +168,25 @@ async def transcribe_route(request: Request) -> Answer:
     return result.response
 
 
-def _deleting(upload: Upload | None, work: Callable[[], None]) -> None:
-    """``work()``, then delete the upload it read (a callback request's spooled body)."""
-    try:
-        work()
-    finally:
-        if upload is not None:
-            upload.close()
-
-
 def _transcribe_later(
     call: Call,
     options: ListenOptions,
-    media: Media | bytes,
+    upload: Upload | None,
     url: str | None,
     limit: int,
     recognizer: ProcessRecognizer,
     allow_private: bool,
 ) -> None:
-    """The background half of a callback request: fetch, transcribe, record, deliver
+    """The background half of a callback request: fetch ``url`` (or take the spooled
+    ``upload``), transcribe, record, deliver; the upload is deleted once transcribed
     (``allow_private``: the server's ``allow_private_urls``)."""
     assert options.callback is not None
     body: dict[str, Any]
-    download: Upload | None = None
     try:
         if url is not None:
-            download = fetch_url_blocking(url, limit, allow_private=allow_private)
-            media = download.media()
-        result = _run(media, options, call, recognizer)
+            upload = fetch_url_blocking(url, limit, allow_private=allow_private)
+        assert upload is not None
+        result = _run(upload.media(), options, call, recognizer)
     except ApiError as exc:
         _record_failure(call, exc, options)
         body = exc.body(call.request_id)
@@ -212,8 +194,8 @@ def _transcribe_later(
         _record_success(call, options, result)
         body = result.response
     finally:
-        if download is not None:
-            download.close()
+        if upload is not None:
+            upload.close()
     callbacks.deliver_result(
         call,
         options.callback,

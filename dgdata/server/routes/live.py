@@ -30,7 +30,7 @@ from dgdata.server.backend.calls import Call
 from dgdata.server.errors import ApiError, query_error
 from dgdata.server.listen.live_session import LiveSession
 from dgdata.server.listen.options import ListenOptions, parse_listen_options
-from dgdata.server.listen.sources import ascii_text
+from dgdata.server.listen.outbound import ascii_text
 from dgdata.server.routes._context import RouteTable, request_id, server_state, start_call
 
 __all__ = ["ROUTES", "TRY_AGAIN_LATER"]

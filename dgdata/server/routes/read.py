@@ -33,8 +33,8 @@ from dgdata.server.backend.store import iso
 from dgdata.server.errors import ApiError, bad_request, query_error
 from dgdata.server.listen import callbacks
 from dgdata.server.listen import summaries as text_summary
+from dgdata.server.listen.outbound import ascii_text
 from dgdata.server.listen.sources import (
-    ascii_text,
     check_url,
     fetch_url,
     read_body,
@@ -120,7 +120,7 @@ async def _source_text(request: Request) -> str:
     if "url" not in body:
         raise bad_request('The JSON body needs a text or url field: {"text": "..."}.')
     download = await fetch_url(
-        check_url(body["url"]), MAX_TEXT_BYTES, allow_private=settings.allow_private_urls
+        check_url(body["url"]), limit, allow_private=settings.allow_private_urls
     )
     try:
         raw = await run_in_threadpool(download.read_bytes)
