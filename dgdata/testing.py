@@ -24,12 +24,25 @@ As a pytest plugin (``-p dgdata.testing``, or ``pytest_plugins = ["dgdata.testin
 Servers are started on first use and shared by the whole test session, one per set of options
 (starting one costs a second or so), and stopped when the session ends.
 
+The speech recogniser of those servers is ``auto`` (Whisper where faster-whisper and its weights
+are installed, else pocketsphinx) unless you choose, for the whole session::
+
+    pytest --dgdata-engine pocketsphinx            # or whisper; also --dgdata-model DIR|NAME
+    DGDATA_ENGINE=pocketsphinx pytest              # the same from the environment
+    # pytest.ini / pyproject's [tool.pytest.ini_options]:  dgdata_engine = pocketsphinx
+
+(the command line wins over the environment, which wins over the ini file). An ``engine=`` (or
+``model=``, ``threads=``) in a server's own options wins over all of them; ``server.engine``
+says which engine a server resolved to. ``engine="whisper"`` where Whisper is missing is an
+error saying what to install, never a silent fallback.
+
 Without pytest, :func:`local_server` is the same server as a context manager.
 """
 
 from __future__ import annotations
 
 import logging
+import os
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from typing import TYPE_CHECKING, Any
@@ -41,16 +54,56 @@ if TYPE_CHECKING:
     from dgdata.server.runner import LocalServer
 
 __all__ = [
+    "ENGINE_SETTINGS",
     "ServerPool",
     "deepgram_client",
     "deepgram_client_options",
     "deepgram_server",
     "deepgram_server_factory",
     "deepgram_server_options",
+    "engine_defaults",
     "local_server",
 ]
 
 logger = logging.getLogger(__name__)
+
+#: ``LocalServer`` keyword -> (command-line option, environment variable, ini name).
+ENGINE_SETTINGS = {
+    "engine": ("--dgdata-engine", "DGDATA_ENGINE", "dgdata_engine"),
+    "model": ("--dgdata-model", "DGDATA_MODEL", "dgdata_model"),
+    "threads": ("--dgdata-threads", "DGDATA_THREADS", "dgdata_threads"),
+}
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    """``--dgdata-engine``/``--dgdata-model``/``--dgdata-threads`` and their ini names."""
+    group = parser.getgroup("dgdata", "dgdata's local Deepgram-compatible server")
+    helps = {
+        "engine": "speech recogniser of the local servers: auto (default), whisper or pocketsphinx",
+        "model": "Whisper weights of the local servers: a CTranslate2 folder or a model name",
+        "threads": "CPU threads of each Whisper decode of the local servers (default 1)",
+    }
+    for keyword, (option, variable, ini) in ENGINE_SETTINGS.items():
+        choices = ("auto", "whisper", "pocketsphinx") if keyword == "engine" else None
+        group.addoption(
+            option,
+            dest=ini,
+            default=None,
+            choices=choices,
+            help=f"{helps[keyword]} (or {variable})",
+        )
+        parser.addini(ini, f"{helps[keyword]}; {option} and {variable} win over it", default=None)
+
+
+def engine_defaults(config: pytest.Config) -> dict[str, Any]:
+    """The recogniser keywords chosen for the session's servers (option, else environment,
+    else ini); empty when nothing was chosen (the servers' own default: ``auto``)."""
+    chosen: dict[str, Any] = {}
+    for keyword, (_, variable, ini) in ENGINE_SETTINGS.items():
+        value = config.getoption(ini, None) or os.environ.get(variable) or config.getini(ini)
+        if value:
+            chosen[keyword] = int(value) if keyword == "threads" else str(value)
+    return chosen
 
 
 @contextmanager
@@ -73,11 +126,14 @@ class ServerPool:
         pool.close()  # every server stopped
     """
 
-    def __init__(self) -> None:
+    def __init__(self, defaults: dict[str, Any] | None = None) -> None:
         self._servers: dict[str, LocalServer] = {}
+        #: Keywords every server gets unless its options say otherwise (e.g. ``engine``).
+        self.defaults = dict(defaults or {})
 
     def get(self, **options: Any) -> LocalServer:
         """The server started with ``options`` (started now if it is the first ask)."""
+        options = {**self.defaults, **options}
         # repr, not hash: options may hold unhashable values (a list of scopes, a path...).
         key = repr(sorted(options.items()))
         server = self._servers.get(key)
@@ -96,8 +152,8 @@ class ServerPool:
 
 
 @pytest.fixture(scope="session")
-def _deepgram_servers() -> Iterator[ServerPool]:
-    pool = ServerPool()
+def _deepgram_servers(pytestconfig: pytest.Config) -> Iterator[ServerPool]:
+    pool = ServerPool(engine_defaults(pytestconfig))
     yield pool
     pool.close()
 

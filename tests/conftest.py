@@ -10,6 +10,11 @@ The local server comes from ``dgdata.testing``, the pytest plugin dgdata ships t
 servers are started once per session (one per set of options) and reset where a test needs a
 clean one. ``server``/``dg`` are its plain server and a client that does not retry;
 ``demo_server`` is the one with the demo account, reset once per module.
+
+Those shared servers recognise speech with the session's engine: ``auto`` (Whisper where it is
+installed with weights, else pocketsphinx) unless ``pytest --dgdata-engine pocketsphinx`` (or
+``DGDATA_ENGINE``) chooses one for the whole run, which is how CI runs the suite on both engines.
+A test that needs a given engine asks ``engine_server("pocketsphinx")`` for it.
 """
 
 from __future__ import annotations
@@ -111,14 +116,30 @@ def _no_ambient_credentials(
 #: The suite's demo server: the demo account, two recognisers; like the plain server, it may
 #: fetch from and call back to the tests' loopback receivers (refused by default).
 DEMO = {"demo": True, "decoders": 2, "allow_private_urls": True}
+#: The suite's plain server: one recogniser (the machine is shared by the tests), and ``url``
+#: sources and callbacks may reach the tests' loopback receivers (refused by default:
+#: ``tests/server/test_outbound.py`` tests that).
+PLAIN = {"decoders": 1, "allow_private_urls": True}
 
 
 @pytest.fixture
 def deepgram_server_options() -> dict[str, Any]:
-    """The suite's plain local server: one recogniser (the machine is shared by the tests), and
-    ``url`` sources and callbacks may reach the tests' loopback receivers (refused by default:
-    ``tests/server/test_outbound.py`` tests that)."""
-    return {"decoders": 1, "allow_private_urls": True}
+    """The suite's plain local server (:data:`PLAIN`), on the session's engine."""
+    return dict(PLAIN)
+
+
+@pytest.fixture(scope="session")
+def engine_server(
+    deepgram_server_factory: Callable[..., LocalServer],
+) -> Callable[..., LocalServer]:
+    """``engine_server("pocketsphinx", **options)``: the plain server on that engine (``whisper``,
+    ``pocketsphinx`` or ``auto``), reset; for tests that need a given engine whatever the
+    session's default. One server per engine is kept for the session."""
+
+    def on_engine(engine: str, **options: Any) -> LocalServer:
+        return deepgram_server_factory(**{**PLAIN, "engine": engine, **options})
+
+    return on_engine
 
 
 @pytest.fixture

@@ -93,6 +93,47 @@ def local_server_class(command: str) -> Any:
     return LocalServer
 
 
+def add_engine_options(parser: argparse.ArgumentParser) -> None:
+    """``--engine``, ``--model`` and ``--threads``: the local server's speech recogniser (the
+    same for ``serve``, ``demo`` and ``lab``; :func:`engine_settings` checks them)."""
+    parser.add_argument(
+        "--engine",
+        choices=("auto", "whisper", "pocketsphinx"),
+        default="auto",
+        help="speech recogniser: whisper (faster-whisper) or pocketsphinx; auto picks whisper "
+        "where it is installed with weights, else pocketsphinx (default: auto)",
+    )
+    parser.add_argument(
+        "--model",
+        metavar="MODEL",
+        default=None,
+        help="Whisper weights: a CTranslate2 model folder, or a name faster-whisper downloads "
+        "on a machine with a network, e.g. small.en (default: the bundled tiny.en)",
+    )
+    parser.add_argument(
+        "--threads",
+        metavar="N",
+        type=positive_int,
+        default=1,
+        help="CPU threads of each Whisper decode (default 1)",
+    )
+
+
+def engine_settings(command: str, args: argparse.Namespace) -> dict[str, Any]:
+    """The :class:`LocalServer` keywords of ``--engine``/``--model``/``--threads``, checked now:
+    a ``whisper`` choice without faster-whisper or weights is a :class:`UsageError` (exit 2)
+    saying what to install, never a silent fallback (only ``auto`` falls back, and says so)."""
+    local_server_class(command)  # the server extra, or a usage error naming it
+    from dgdata.server.asr.choice import EngineChoice
+    from dgdata.server.state import local_model
+
+    try:
+        local_model(EngineChoice(args.engine, args.model, args.threads))
+    except (ValueError, RuntimeError) as exc:
+        raise UsageError(str(exc)) from None
+    return {"engine": args.engine, "model": args.model, "threads": args.threads}
+
+
 def say(message: str = "", *, stream: Any = None) -> None:
     """Write one line to stderr (or ``stream``): summaries and notes, never the data."""
     target = sys.stderr if stream is None else stream

@@ -17,7 +17,9 @@ from typing import Any
 
 from dgdata.cli.common import (
     add_command,
+    add_engine_options,
     aligned_table,
+    engine_settings,
     local_server_class,
     make_folder,
     plural,
@@ -42,19 +44,21 @@ def run(args: argparse.Namespace) -> int:
     """Run ``dgdata demo``; returns 0 (1 if the local server failed to transcribe a sample)."""
     started = time.perf_counter()
     LocalServer = local_server_class("demo")
+    engine = engine_settings("demo", args)
     from dgdata import Deepgram
 
     out = make_folder(Path(args.out), what="the demo's output", option="--out")
     tour = _Tour(quiet=args.quiet)
     # One recogniser process: for three short clips, starting more costs more than it saves.
     with (
-        LocalServer(demo=True, decoders=1) as server,
+        LocalServer(demo=True, decoders=1, **engine) as server,
         Deepgram(api_key=server.api_key, api_url=server.url) as dg,
     ):
         tour.heading(
             "dgdata demo: a tour on a local Deepgram-compatible server",
             f"{server.url}, in this process: no API key, no network, synthetic demo account",
         )
+        tour.line(f"Recognition: {server.recognition}")
         result = _transcripts_step(dg, tour)
         if len(result.errors):
             _say_failed(result.errors)
@@ -277,6 +281,7 @@ def add_parser(commands: Any) -> None:
         help="folder for transcripts.csv, words.csv and spend-by-week.png "
         "(default: ./dgdata-demo; created if missing)",
     )
+    add_engine_options(parser)
     parser.add_argument(
         "-q", "--quiet", action="store_true", help="print only the paths of the files written"
     )

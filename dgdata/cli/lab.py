@@ -26,6 +26,8 @@ from typing import Any
 from dgdata.cli.common import (
     UsageError,
     add_command,
+    add_engine_options,
+    engine_settings,
     local_server_class,
     make_folder,
     port_number,
@@ -132,15 +134,17 @@ def run(args: argparse.Namespace) -> int:
             '(or pip install "dgdata[dev]")'
         )
     LocalServer = local_server_class("lab")
+    engine = engine_settings("lab", args)
     notebooks, note = notebooks_folder(args.notebooks)
     extra = list(args.jupyter_args or [])
     if extra[:1] == ["--"]:
         extra = extra[1:]
-    with LocalServer(demo=True, port=args.server_port) as server:
+    with LocalServer(demo=True, port=args.server_port, **engine) as server:
         if note:
             say(f"dgdata lab: {note}")
         say(
             f"dgdata lab: a local Deepgram-compatible server with demo data on {server.url}\n"
+            f"dgdata lab: recognition: {server.recognition}\n"
             f"dgdata lab: notebooks get DEEPGRAM_API_URL={server.url} and a key for each demo\n"
             "            project, so dgdata.Deepgram() needs no setup\n"
             f"dgdata lab: starting JupyterLab on {notebooks}; Ctrl+C stops both"
@@ -225,3 +229,4 @@ def add_parser(commands: Any) -> None:
     parser.add_argument(
         "jupyter_args", nargs="*", metavar="-- JUPYTER_ARG", help="passed on to JupyterLab"
     )
+    add_engine_options(parser)

@@ -16,7 +16,9 @@ from typing import Any
 from dgdata.cli.common import (
     UsageError,
     add_command,
+    add_engine_options,
     check_writable,
+    engine_settings,
     local_server_class,
     one_line,
     port_number,
@@ -26,8 +28,9 @@ from dgdata.cli.common import (
 SUMMARY = "run a local Deepgram-compatible server (no key, no network)"
 DESCRIPTION = (
     "Run a local Deepgram-compatible server: the whole REST API and the live "
-    "WebSocket on one port, state in SQLite, offline speech recognition with pocketsphinx. "
-    "Prints the base URL and an API key to use with it."
+    "WebSocket on one port, state in SQLite, offline speech recognition (Whisper through "
+    "faster-whisper where installed with weights, else pocketsphinx: --engine). Prints the "
+    "base URL, an API key to use with it and the recogniser it runs."
 )
 
 
@@ -40,6 +43,7 @@ def run(args: argparse.Namespace) -> int:
     api_key = args.api_key or os.environ.get("DGDATA_SERVE_KEY") or None
     if args.db != ":memory:":
         _prepare_database(args.db)
+    engine = engine_settings("serve", args)
     try:
         server = LocalServer(
             host=args.host,
@@ -48,6 +52,7 @@ def run(args: argparse.Namespace) -> int:
             demo=args.demo,
             api_key=api_key,
             allow_private_urls=args.allow_private_urls,
+            **engine,
         )
     except sqlite3.Error as exc:
         raise UsageError(
@@ -67,8 +72,7 @@ def run(args: argparse.Namespace) -> int:
         f"  DEEPGRAM_API_URL={server.url}\n"
         f"  DEEPGRAM_API_KEY={server.api_key}\n"
         f"  project {server.project_id}{' (demo data seeded)' if args.demo else ''}\n"
-        + _demo_keys(server)
-        + "Press Ctrl+C to stop.\n"
+        f"  recognition: {server.recognition}\n" + _demo_keys(server) + "Press Ctrl+C to stop.\n"
     )
     sys.stdout.flush()
     server.serve_forever()
@@ -120,6 +124,7 @@ def add_parser(commands: Any) -> None:
         help="owner key to accept (default: a new one "
         "is made and printed; or set DGDATA_SERVE_KEY)",
     )
+    add_engine_options(parser)
     parser.add_argument(
         "--allow-private-urls",
         action="store_true",

@@ -31,7 +31,9 @@ class LocalServer:
     """A ``dgdata serve`` in a background thread; a context manager.
 
     ``db`` is a SQLite file or ``":memory:"``; other keywords are :class:`ServerSettings` fields
-    (``demo=True``, ``api_key=...``, ``decoders=2`` ...).
+    (``demo=True``, ``api_key=...``, ``decoders=2``, ``engine="pocketsphinx"``, ``model=...``,
+    ``threads=2`` ...). ``engine="whisper"`` where faster-whisper or its weights are missing is
+    a ``RuntimeError`` saying what to install; :attr:`engine` is the engine ``auto`` chose.
     """
 
     def __init__(
@@ -51,7 +53,12 @@ class LocalServer:
         self._sock.listen(2048)  # connections queue from now on, before uvicorn accepts them
         self.port: int = self._sock.getsockname()[1]
         self.store = Store(db)
-        self.app = create_app(self.store, replace(ServerSettings(), **settings))
+        try:
+            self.app = create_app(self.store, replace(ServerSettings(), **settings))
+        except BaseException:  # e.g. engine="whisper" without its weights: free the port
+            self.store.close()
+            self._sock.close()
+            raise
         self._server: uvicorn.Server | None = None
         self._thread: threading.Thread | None = None
 
@@ -95,6 +102,17 @@ class LocalServer:
         from dgdata.server.demo.account import demo_owner_keys
 
         return demo_owner_keys(self.api_key)
+
+    @property
+    def engine(self) -> str:
+        """The engine that recognises speech: ``whisper`` or ``pocketsphinx`` (``auto``, the
+        default ``engine=`` keyword, resolved)."""
+        return self.state.model.engine
+
+    @property
+    def recognition(self) -> str:
+        """The engine and its weights in one line, as ``dgdata serve`` prints it at start-up."""
+        return self.state.model.describe()
 
     @property
     def running(self) -> bool:

@@ -57,11 +57,11 @@ def test_demo_tours_transcripts_words_usage_and_writes_a_chart(
     text = captured.out
     # the transcripts table: every sample, with its text
     for name, heard in [
-        ("hello.wav", "Hello this is a speech test."),
-        ("callback.wav", "Please call me back tonight."),
-        ("students.wav", "There are 25 students."),  # smart_format: digits
+        ("hello.wav", r"Hello,? this is a speech test\."),  # Whisper writes the comma
+        ("callback.wav", r"Please call me back tonight\."),
+        ("students.wav", r"There are 25 students\."),  # smart_format: digits
     ]:
-        assert re.search(rf"{name}\s+\d\.\d\d s\s+{re.escape(heard)}\s+0\.\d\d", text), name
+        assert re.search(rf"{name}\s+\d\.\d\d s\s+{heard}\s+0\.\d\d", text), name
     # the words table, the usage summary and the files written
     assert re.search(r"hello\.wav\s+speech\s+1\.\d\d\s+1\.\d\d\s+0\.\d\d", text)
     # the 3 demo projects (as the README and `serve --help` say), and the server's own project,

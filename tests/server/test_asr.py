@@ -5,11 +5,14 @@ from __future__ import annotations
 import threading
 from itertools import pairwise
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 import pytest
 
-from dgdata.server.asr import engine
+from dgdata.server.asr import choice, engine
+from dgdata.server.asr.choice import EngineChoice
+from dgdata.server.asr.decoder import to_words
 from dgdata.server.asr.engine import (
     INTERIM_OPTIONS,
     DecoderPool,
@@ -128,6 +131,7 @@ def test_audio_recognised_block_by_block_gives_the_words_of_the_whole(
     path = tmp_path / "call.raw"  # the same audio in channel 1 of a stereo file
     path.write_bytes(np.stack([np.zeros_like(pcm), pcm], axis=1).astype("<i2").tobytes())
     monkeypatch.setattr(media_module, "BLOCK_BYTES", 12345 * 4)  # blocks of 0.77 s
+    choice.configure(EngineChoice("pocketsphinx"))  # this process's engine: a server may set it
     result = recognize_lane(Media(path=str(path)), Decoding("linear16", RATE, 2), 1)
     assert result.words == whole
     assert result.channels == 2 and result.duration == len(pcm) / RATE
@@ -332,3 +336,14 @@ def test_long_speech_without_pauses_is_cut_between_words() -> None:
             assert result.words[-1].end - result.words[0].start <= 3.0
     spoken = " ".join(text(r.words) for r in results)  # no word lost or doubled at the cuts
     assert wer(" ".join(clip.text for clip in clips), spoken) <= 0.10
+
+
+def test_abbreviations_come_out_in_deepgram_spoken_form() -> None:
+    """pocketsphinx's dictionary writes "mr" and "dr(2)"; Deepgram says "mister", "doctor"."""
+    segments = [
+        SimpleNamespace(word=word, start_frame=10 * i, end_frame=10 * i + 9, prob=1.0)
+        for i, word in enumerate(["<s>", "mr", "dashwood", "dr(2)", "dr", "st(2)", "louis(2)"])
+    ]
+    words = to_words(segments, offset=1.0)
+    assert [w.word for w in words] == ["mister", "dashwood", "doctor", "drive", "saint", "louis"]
+    assert (words[0].start, words[0].end) == (1.1, 1.2)

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+from collections.abc import Callable
+from pathlib import Path
 
 import pytest
 
@@ -15,22 +17,44 @@ from tests.server.manage_common import add_person, assert_error, raw
 
 pytestmark = pytest.mark.integration
 
+SPEECH = (
+    Path(__file__).parents[1] / "data" / "speech" / "i-think-we-should-order-pizza-for-dinner.wav"
+)
+
 # --------------------------------------------------------------------------- models
 
 
-def test_the_catalogue_is_honest_about_what_serves_it(dg: Deepgram, server: LocalServer) -> None:
+@pytest.mark.parametrize(
+    ("engine", "local_name", "served_by"),
+    [
+        ("pocketsphinx", "dgdata-local-pocketsphinx", "pocketsphinx en-us"),
+        ("whisper", "dgdata-local-whisper-tiny.en", "Whisper tiny.en"),
+    ],
+)
+def test_the_catalogue_is_honest_about_what_serves_it(
+    engine_server: Callable[..., LocalServer], engine: str, local_name: str, served_by: str
+) -> None:
+    server = engine_server(engine)
+    dg = Deepgram(server.api_key, api_url=server.url)
     body = dg.models.list()
     stt = {m["canonical_name"]: m for m in body["stt"]}
-    local = stt["dgdata-local-pocketsphinx"]
+    assert [name for name in stt if name.startswith("dgdata-local-")] == [local_name]
+    local = stt[local_name]
     assert local["dgdata"] == {
-        "served_by": "pocketsphinx en-us",
+        "served_by": served_by,
         "alias": False,
         "latest": True,
         "note": "The local server's own recogniser.",
     }
+    assert local["formatted_output"] is (engine == "whisper")  # Whisper writes cased text
+    assert dg.models.get(local["uuid"])["canonical_name"] == local_name
+    # What answers a request is what the catalogue lists: the same name and uuid.
+    answer = dg.transcription.prerecorded(SPEECH, model=local_name)
+    ((uuid, info),) = answer["metadata"]["model_info"].items()
+    assert (uuid, info["name"], info["arch"]) == (local["uuid"], local_name, local["architecture"])
     assert {"nova-3-general", "nova-2-general", "base-general", "whisper-large"} <= set(stt)
     nova3 = stt["nova-3-general"]
-    assert nova3["dgdata"]["alias"] and nova3["dgdata"]["served_by"] == "pocketsphinx en-us"
+    assert nova3["dgdata"]["alias"] and nova3["dgdata"]["served_by"] == served_by
     assert "not by Deepgram's nova-3-general" in nova3["dgdata"]["note"]
     assert all(m["languages"] == ["en", "en-US"] for m in body["stt"] + body["tts"])
     tts = {m["canonical_name"]: m for m in body["tts"]}

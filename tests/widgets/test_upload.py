@@ -124,7 +124,9 @@ def run(module_dg: Deepgram) -> UploadTranscriber:
 def test_results_hold_a_transcript_per_audio_file_in_upload_order(run: UploadTranscriber) -> None:
     assert list(run.results) == ["hello.wav", "callback.wav"]
     assert all(isinstance(t, Transcript) for t in run.results.values())
-    assert run.results["hello.wav"].text.lower().rstrip(".") == "hello this is a speech test"
+    assert run.results["hello.wav"].text.lower().replace(",", "").rstrip(".") == (
+        "hello this is a speech test"  # Whisper writes "Hello, this ..."
+    )
     assert "call me back" in run.results["callback.wav"].text.lower()
 
 

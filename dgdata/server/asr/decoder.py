@@ -48,16 +48,31 @@ INTERIM_OPTIONS: dict[str, Any] = {
 }
 
 _ALTERNATE = re.compile(r"\(\d+\)$")
+#: Dictionary entries written as abbreviations, in Deepgram's spoken form ("mister dashwood"):
+#: by pronunciation, so ``dr`` is "drive" and its second pronunciation ``dr(2)`` "doctor".
+SPOKEN_ABBREVIATIONS = {
+    "mr": "mister", "mr.": "mister", "mrs": "missus", "mrs.": "missus", "dr": "drive",
+    "dr(2)": "doctor", "dr.": "drive", "dr.(2)": "doctor", "st": "street", "st(2)": "saint",
+    "jr": "junior", "jr.": "junior",
+}  # fmt: skip
 
 
 @dataclass(frozen=True)
 class Word:
-    """A recognised word: lowercase text, start and end in seconds, confidence in [0, 1]."""
+    """A recognised word: lowercase text, start and end in seconds, confidence in [0, 1].
+
+    An engine that writes (Whisper) also says how: ``capital`` (it wrote the word with a capital
+    letter, e.g. a name or a sentence start) and ``mark`` (the punctuation it wrote after the
+    word: ``"."``, ``","``, ``"?"``, ``"!"``, ... or ``""``). pocketsphinx leaves both empty and
+    :mod:`dgdata.server.listen.formatting` punctuates by pauses instead.
+    """
 
     word: str
     start: float
     end: float
     confidence: float
+    capital: bool = False
+    mark: str = ""
 
 
 class PoolExhausted(RuntimeError):
@@ -256,9 +271,10 @@ def to_words(segments: Iterable[Any], offset: float, limit: float | None = None)
         if limit is not None:
             start, end = min(start, limit), min(end, limit)
         confidence = min(max(float(segment.prob), 0.0), 1.0)
+        spoken = SPOKEN_ABBREVIATIONS.get(text.lower()) or _ALTERNATE.sub("", text).lower()
         words.append(
             Word(
-                _ALTERNATE.sub("", text).lower(),
+                spoken,
                 round(start, 3),
                 round(end, 3),
                 round(confidence, 4),

@@ -8,11 +8,14 @@
   :class:`AudioError` for audio it cannot decode;
 * a :class:`ChannelRecognizer` per transcribed channel (:func:`open_recognizer`): PCM in,
   :class:`Hypothesis` (interim or final results), :class:`SpeechStart` and
-  :class:`UtteranceEndEvent` out, from :class:`dgdata.server.asr.engine.StreamingRecognizer`.
+  :class:`UtteranceEndEvent` out, from :class:`dgdata.server.asr.engine.StreamingRecognizer`,
+  or :class:`dgdata.server.asr.whisper_stream.WhisperStreamingRecognizer` when the process's
+  engine is Whisper (:func:`dgdata.server.asr.choice.piece_decoder`).
 
-Decoders come from the server's bounded pool for live streams (``ServerState.live_decoders``,
-``settings.decoders`` decoders; whole recordings use worker processes instead). A recogniser that
-cannot get one within its timeout raises :class:`RecognizerBusy`.
+pocketsphinx decoders come from the server's bounded pool for live streams
+(``ServerState.live_decoders``, ``settings.decoders`` decoders; whole recordings use worker
+processes instead); Whisper streams share the process's one model. A recogniser that cannot get
+a decoder (or the model) within its timeout raises :class:`RecognizerBusy`.
 """
 
 from __future__ import annotations
@@ -23,7 +26,9 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from dgdata.server.asr import choice
 from dgdata.server.asr import engine as asr
+from dgdata.server.asr.whisper_stream import WhisperStreamingRecognizer
 from dgdata.server.audio import decode as audio
 
 __all__ = [
@@ -78,6 +83,8 @@ class Hypothesis:
     words: tuple[asr.Word, ...] = ()
     speech_final: bool = False
     from_finalize: bool = False
+    #: How many leading words no later result changes (see ``StreamResult.committed``).
+    committed: int = 0
 
 
 @dataclass
@@ -151,13 +158,24 @@ def open_audio(options: StreamOptions) -> StreamAudio:
 class _StreamRecognizer:
     """:class:`dgdata.server.asr.engine.StreamingRecognizer`, its events in this module's types."""
 
-    def __init__(self, options: StreamOptions, pool: asr.DecoderPool, timeout: float) -> None:
-        self.inner = asr.StreamingRecognizer(
-            endpointing_ms=options.endpointing,
-            interim_results=options.interim_results,
-            utterance_end_ms=options.utterance_end_ms,
-            pool=pool,
-            timeout=timeout,
+    def __init__(
+        self,
+        options: StreamOptions,
+        pool: asr.DecoderPool,
+        timeout: float,
+        engine: choice.EngineChoice | None,
+    ) -> None:
+        settings: dict[str, Any] = {
+            "endpointing_ms": options.endpointing,
+            "interim_results": options.interim_results,
+            "utterance_end_ms": options.utterance_end_ms,
+            "timeout": timeout,
+        }
+        whisper = choice.piece_decoder(engine=engine)
+        self.inner: asr.StreamingRecognizer = (
+            asr.StreamingRecognizer(pool=pool, **settings)
+            if whisper is None
+            else WhisperStreamingRecognizer(whisper, **settings)
         )
 
     @staticmethod
@@ -173,6 +191,7 @@ class _StreamRecognizer:
                         words=tuple(event.words),
                         speech_final=event.speech_final,
                         from_finalize=event.from_finalize,
+                        committed=event.committed,
                     )
                 )
             elif isinstance(event, asr.SpeechStarted):
@@ -198,7 +217,12 @@ class _StreamRecognizer:
 
 
 def open_recognizer(
-    options: StreamOptions, pool: asr.DecoderPool, timeout: float
+    options: StreamOptions,
+    pool: asr.DecoderPool,
+    timeout: float,
+    engine: choice.EngineChoice | None = None,
 ) -> ChannelRecognizer:
-    """A recogniser for one channel of a stream, borrowing decoders from ``pool``."""
-    return _StreamRecognizer(options, pool, timeout)
+    """A recogniser for one channel of a stream: Whisper's when ``engine`` (default: the
+    process's configured engine) is Whisper, else pocketsphinx's, borrowing decoders from
+    ``pool``."""
+    return _StreamRecognizer(options, pool, timeout, engine)

@@ -42,8 +42,9 @@ from typing import Any, TypeVar
 
 import numpy as np
 
+from dgdata.server.asr import choice, worker_guard
 from dgdata.server.asr import engine as asr
-from dgdata.server.asr import worker_guard
+from dgdata.server.asr.choice import EngineChoice
 
 __all__ = ["ProcessRecognizer"]
 
@@ -72,13 +73,14 @@ def _main_script_hidden() -> Iterator[None]:
             sys.modules["__main__"] = main
 
 
-def _init_worker(parent_pid: int) -> None:
-    """Set up a worker process: ignore Ctrl+C, and end when the server ends."""
+def _init_worker(parent_pid: int, engine: EngineChoice) -> None:
+    """Set up a worker process: ignore Ctrl+C, end when the server ends, use ``engine``."""
     # Jupyter interrupts a kernel by signalling its whole process group: a worker must not die
     # of the Ctrl+C meant for the notebook's cell (and print a KeyboardInterrupt at shutdown).
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker_guard.close_parent_pipe_ends(sys._getframe(1))
     worker_guard.exit_with_parent(parent_pid)
+    choice.configure(engine)
 
 
 def _recognize_in_worker(pcm16k: np.ndarray, timeout: float | None = None) -> list[asr.Word]:
@@ -92,8 +94,10 @@ def _worker_pid() -> int:
 class ProcessRecognizer:
     """``size`` worker processes recognising one channel of 16 kHz audio each at a time."""
 
-    def __init__(self, size: int) -> None:
+    def __init__(self, size: int, engine: EngineChoice | None = None) -> None:
         self.size = max(int(size), 1)
+        #: The engine the workers recognise with (see :mod:`.choice`).
+        self.engine = engine or EngineChoice()
         self._slots = threading.BoundedSemaphore(self.size)
         self._lock = threading.Lock()
         self._executor: ProcessPoolExecutor | None = None
@@ -119,7 +123,7 @@ class ProcessRecognizer:
                     self.size,
                     mp_context=context,
                     initializer=_init_worker,
-                    initargs=(os.getpid(),),
+                    initargs=(os.getpid(), self.engine),
                 )
             if self._spawner is None:
                 self._spawner = ThreadPoolExecutor(1, thread_name_prefix="dgdata-recognizer")
@@ -173,6 +177,7 @@ class ProcessRecognizer:
                 return
             self.in_threads = True
             executor, self._executor = self._executor, None
+        choice.configure(self.engine)  # recordings are now recognised in this process
         if executor is not None:
             executor.shutdown(wait=False, cancel_futures=True)
         log.warning(

@@ -18,6 +18,11 @@ less accurate on telephone or noisy audio). Interim results come from a cheaper 
 ``interim_results`` is on. pocketsphinx keeps the GIL while it works; feeding the interim
 decoder chunk by chunk keeps other threads running in between.
 
+The decoding is behind a few hooks (``_interim_on``, ``_interim_due``, ``_before_final``,
+``_end_of_feed``, ``_open``, ``_close_utterance``, ``_forced_final``, ``_window_start``):
+:class:`~dgdata.server.asr.whisper_stream.WhisperStreamingRecognizer` overrides them to decode
+with Whisper, keeping this state machine (and so the same events) for both engines.
+
 Not thread-safe: one stream, one thread at a time. No network code here.
 """
 
@@ -55,6 +60,9 @@ class StreamResult:
     is_final: bool
     speech_final: bool = False
     from_finalize: bool = False
+    #: How many leading words no later result changes (all of a final's; with Whisper, the
+    #: interim's committed prefix; 0 for pocketsphinx interims, which may change entirely).
+    committed: int = 0
     type: ClassVar[str] = "Results"
 
     @property
@@ -172,8 +180,7 @@ class StreamingRecognizer:
             self._scanned += FRAME
             frame = self._audio[frame_start - self._audio_start : self._scanned - self._audio_start]
             self._step(frame_start, self._vad.voiced(frame), events)
-        if self._interim is not None:
-            self._sync(self._scanned)
+        self._end_of_feed(events)
         self._trim()
         return events
 
@@ -182,11 +189,14 @@ class StreamingRecognizer:
         end = self._cursor
         if end <= self._final_cursor:
             return []
+        events: list[StreamEvent] = []
+        if self._active:
+            self._before_final(events)
         words = self._close_utterance(end) if self._active else []
-        event = self._final(end, words, speech_final=False, from_finalize=True)
+        events.append(self._final(end, words, speech_final=False, from_finalize=True))
         self._scanned = end
         self._trim()
-        return [event]
+        return events
 
     def close(self) -> None:
         """Give back the interim decoder (if one is held); the recognizer is done."""
@@ -217,15 +227,17 @@ class StreamingRecognizer:
             return
         silence = now - self._last_voice
         if silence >= self._endpoint:
+            self._before_final(events)
             words = self._close_utterance(now)
             speech_final = self.endpointing and bool(words)
             events.append(self._final(now, words, speech_final=speech_final))
             self._check_utterance_end(now, events)
         elif now - self._utt_start >= self._max_final:
+            self._before_final(events)
             events.append(self._forced_final(now))
-        elif self._interim is not None and now - self._last_interim >= self._interim_every:
+        elif self._interim_on() and now - self._last_interim >= self._interim_every:
             self._last_interim = now
-            events.append(self._interim_result(now))
+            self._interim_due(now, events)
 
     def _check_utterance_end(self, now: int, events: list[StreamEvent]) -> None:
         pending = self._pending_word_end
@@ -249,7 +261,30 @@ class StreamingRecognizer:
             is_final=True,
             speech_final=speech_final,
             from_finalize=from_finalize,
+            committed=len(words),
         )
+
+    # ------------------------------------------------------------------ engine hooks
+    # pocketsphinx's; a subclass for another engine (asr.whisper_stream) overrides them.
+    def _interim_on(self) -> bool:
+        """Whether interim results are being made for the open utterance."""
+        return self._interim is not None
+
+    def _interim_due(self, now: int, events: list[StreamEvent]) -> None:
+        """An interim result is due at sample ``now`` (while speech goes on)."""
+        events.append(self._interim_result(now))
+
+    def _before_final(self, events: list[StreamEvent]) -> None:
+        """The open utterance is about to give a final (at an endpoint, a cut or finalize)."""
+
+    def _end_of_feed(self, events: list[StreamEvent]) -> None:
+        """Every whole frame of the fed audio has been scanned."""
+        if self._interim is not None:
+            self._sync(self._scanned)
+
+    def _window_start(self) -> int:
+        """The first sample of the open utterance's audio that decoding still needs."""
+        return self._utt_start
 
     def _interim_result(self, now: int) -> StreamResult:
         self._sync(now)
@@ -335,7 +370,7 @@ class StreamingRecognizer:
     def _trim(self) -> None:
         """Forget audio that no utterance can need any more."""
         idle_keep = self._scanned - round(PREROLL * RATE) - self._vad.onset * FRAME
-        keep = self._utt_start if self._active else idle_keep
+        keep = self._window_start() if self._active else idle_keep
         keep = max(min(keep, self._scanned), self._audio_start)
         if keep > self._audio_start:
             self._audio = self._audio[keep - self._audio_start :]

@@ -1,9 +1,10 @@
 """The models the local server lists (``/v1/models``), and what really serves each one.
 
-The truth first: the local server recognises speech with **one** engine, pocketsphinx and its
-US English model, and synthesises speech with its own small local synthesiser. It runs no
-Deepgram model. The catalogue lists that engine under its own name,
-``dgdata-local-pocketsphinx``, and, so that code written for Deepgram runs unchanged, the model
+The truth first: a local server recognises speech with **one** engine, the one it was started
+with (Whisper through faster-whisper, e.g. ``dgdata-local-whisper-tiny.en``, or pocketsphinx and
+its US English model, ``dgdata-local-pocketsphinx``: a :class:`Recogniser`), and synthesises
+speech with its own small local synthesiser. It runs no Deepgram model. The catalogue lists that
+engine under its own name and, so that code written for Deepgram runs unchanged, the model
 names clients commonly pass (``nova-3``, ``nova-2``, ``base``, ``whisper``, the ``aura`` voices...)
 as **aliases**: accepted, answered by the local engine, priced at Deepgram's list price for that
 model (see :mod:`dgdata.server.backend.pricing`) so that usage and spend look real.
@@ -26,8 +27,10 @@ __all__ = [
     "LOCAL_STT_ENGINE",
     "LOCAL_STT_MODEL",
     "LOCAL_TTS_ENGINE",
+    "POCKETSPHINX",
     "THINK_MODELS",
     "Model",
+    "Recogniser",
     "find",
     "list_models",
     "model_uuid",
@@ -59,6 +62,29 @@ def model_uuid(canonical_name: str, version: str | None = None) -> str:
 
 
 @dataclass(frozen=True)
+class Recogniser:
+    """The speech recogniser a server runs, as the catalogue lists it.
+
+    ``name`` is its canonical name (``dgdata-local-whisper-tiny.en``), ``served_by`` what the
+    aliases say answers them (``"whisper tiny.en (faster-whisper, int8)"``), ``formatted``
+    whether the engine writes punctuated, cased text of its own.
+    """
+
+    name: str
+    version: str
+    architecture: str
+    served_by: str
+    formatted: bool
+
+    def model(self) -> Model:
+        """The recogniser's own catalogue entry."""
+        return _stt(
+            self.name, self.name, self.architecture, self.version, "local",
+            self.architecture, formatted=self.formatted,
+        )  # fmt: skip
+
+
+@dataclass(frozen=True)
 class Model:
     """One catalogue entry."""
 
@@ -80,14 +106,14 @@ class Model:
 
     @property
     def is_alias(self) -> bool:
-        return self.canonical_name != LOCAL_STT_MODEL
+        return not self.canonical_name.startswith("dgdata-local-")
 
     def names(self) -> tuple[str, ...]:
         """Every name a request may use for this model."""
         return (self.canonical_name, self.name, *self.aliases)
 
-    def as_json(self) -> dict[str, Any]:
-        """The model as ``/v1/models`` shows it."""
+    def as_json(self, served_by: str = LOCAL_STT_ENGINE) -> dict[str, Any]:
+        """The model as ``/v1/models`` shows it (``served_by``: the server's recogniser)."""
         out: dict[str, Any] = {
             "name": self.name,
             "canonical_name": self.canonical_name,
@@ -100,11 +126,11 @@ class Model:
             out.update(
                 batch=self.batch, streaming=self.streaming, formatted_output=self.formatted_output
             )
-            engine = LOCAL_STT_ENGINE
+            engine = served_by
             note = (
                 "The local server's own recogniser."
                 if not self.is_alias
-                else f"Accepted as a model name; transcribed by the local {LOCAL_STT_ENGINE} "
+                else f"Accepted as a model name; transcribed by the local {served_by} "
                 f"engine, not by Deepgram's {self.canonical_name}. Priced as Deepgram lists it."
             )
         else:
@@ -162,16 +188,6 @@ def _voice(
 
 
 _STT: tuple[Model, ...] = (
-    # pocketsphinx writes plain lower-case words: no formatted output of its own.
-    _stt(
-        LOCAL_STT_MODEL,
-        LOCAL_STT_MODEL,
-        "pocketsphinx",
-        _pocketsphinx_version(),
-        "local",
-        "pocketsphinx",
-        formatted=False,
-    ),
     _stt("general", "nova-3-general", "nova-3", "2025-04-17.0", "nova-3"),
     _stt("medical", "nova-3-medical", "nova-3", "2025-04-17.0"),
     _stt("general", "nova-2-general", "nova-2", "2024-01-09.29447", "nova-2"),
@@ -297,23 +313,33 @@ THINK_MODELS: tuple[dict[str, str], ...] = (
 )
 
 
-def _all() -> Iterator[Model]:
+#: pocketsphinx writes plain lower-case words: no formatted output of its own.
+POCKETSPHINX = Recogniser(
+    LOCAL_STT_MODEL, _pocketsphinx_version(), "pocketsphinx", LOCAL_STT_ENGINE, formatted=False
+)
+
+
+def _all(recogniser: Recogniser = POCKETSPHINX) -> Iterator[Model]:
+    yield recogniser.model()
     yield from _STT
     yield from _TTS
 
 
-def list_models(include_outdated: bool = False) -> dict[str, list[dict[str, Any]]]:
-    """``{"stt": [...], "tts": [...]}`` as ``/v1/models`` answers."""
-    chosen = [m for m in _all() if m.latest or include_outdated]
+def list_models(
+    include_outdated: bool = False, recogniser: Recogniser = POCKETSPHINX
+) -> dict[str, list[dict[str, Any]]]:
+    """``{"stt": [...], "tts": [...]}`` as ``/v1/models`` answers on a server that recognises
+    with ``recogniser``."""
+    chosen = [m for m in _all(recogniser) if m.latest or include_outdated]
     return {
-        "stt": [m.as_json() for m in chosen if m.kind == "stt"],
+        "stt": [m.as_json(recogniser.served_by) for m in chosen if m.kind == "stt"],
         "tts": [m.as_json() for m in chosen if m.kind == "tts"],
     }
 
 
-def by_uuid(model_id: str) -> Model | None:
-    """The catalogue entry with this UUID, or None."""
-    return next((m for m in _all() if m.uuid == model_id), None)
+def by_uuid(model_id: str, recogniser: Recogniser = POCKETSPHINX) -> Model | None:
+    """The catalogue entry with this UUID (on a server that recognises with ``recogniser``)."""
+    return next((m for m in _all(recogniser) if m.uuid == model_id), None)
 
 
 _BY_NAME: dict[str, Model] = {}

@@ -25,8 +25,9 @@ from dgdata.server.asr.live_engine import (
     open_audio,
     open_recognizer,
 )
-from dgdata.server.listen.options import ListenOptions, model_metadata
-from dgdata.server.listen.response import format_alternative
+from dgdata.server.listen.options import ListenOptions
+from dgdata.server.listen.response import format_alternative, pocketsphinx_model
+from dgdata.server.state import LocalModel
 
 __all__ = ["DECODER_WAIT", "StreamRecognition"]
 
@@ -45,11 +46,19 @@ class _Channel:
 class StreamRecognition:
     """One stream's decoding, recognisers and results (see the module docstring)."""
 
-    def __init__(self, options: ListenOptions, decoders: DecoderPool, request_id: str) -> None:
+    def __init__(
+        self,
+        options: ListenOptions,
+        decoders: DecoderPool,
+        request_id: str,
+        model: LocalModel | None = None,
+    ) -> None:
         self.options = options
         self.decoders = decoders
         self.request_id = request_id
-        self.model_uuid, self.model_info = model_metadata(options.model)
+        #: The recogniser the stream's results name (default pocketsphinx).
+        self.model = model or pocketsphinx_model()
+        self.model_uuid, self.model_info = self.model.uuid, self.model.info()
         self.audio: StreamAudio | None = None
         self.channels: list[_Channel] = []
         self.seconds = 0.0  # audio decoded so far (per channel)
@@ -124,7 +133,7 @@ class StreamRecognition:
                 f"{self.decoders.size}"
             )
         self.channels = [
-            _Channel(open_recognizer(self.options, self.decoders, DECODER_WAIT))
+            _Channel(open_recognizer(self.options, self.decoders, DECODER_WAIT, self.model.choice))
             for _ in range(lanes)
         ]
 

@@ -46,6 +46,7 @@ from dgdata.server.backend.pricing import listen_cost
 from dgdata.server.backend.store import iso
 from dgdata.server.listen.live_results import StreamRecognition
 from dgdata.server.listen.options import ListenOptions
+from dgdata.server.state import LocalModel
 
 __all__ = ["IDLE_REASON", "LiveSession"]
 
@@ -74,11 +75,12 @@ class LiveSession:
         options: ListenOptions,
         call: Call,
         decoders: DecoderPool,
+        model: LocalModel | None = None,
         idle_timeout: float,
         abort: Callable[[], None] | None = None,
         drop_after_ms: float | None = None,
     ) -> None:
-        self.recognition = StreamRecognition(options, decoders, call.request_id)
+        self.recognition = StreamRecognition(options, decoders, call.request_id, model)
         self.ws = websocket
         self.options = options
         self.call = call

@@ -9,7 +9,9 @@ which features a request used and its configuration (the ``features`` and ``conf
 Models: every Deepgram speech-to-text name is accepted (``nova-3``, ``nova-2-meeting``,
 ``enhanced``, ``base``, ``whisper-large``, the bare domains ``phonecall``, ``meeting`` … and the
 catalogue's ``dgdata-local-pocketsphinx``); all are transcribed by the local recogniser, which
-:func:`model_metadata` names honestly. Flux models (``flux-*``) are refused on ``/v1/listen`` as
+responses name honestly in ``model_info`` (:class:`dgdata.server.state.LocalModel`: the engine,
+Whisper or pocketsphinx, and its weights, whatever name was asked for; the requested name stays in
+``models`` of usage). Flux models (``flux-*``) are refused on ``/v1/listen`` as
 the real API refuses them; any other name is the real API's "No such model" 400.
 """
 
@@ -30,7 +32,6 @@ __all__ = [
     "LIVE_ENCODINGS",
     "REST_ENCODINGS",
     "ListenOptions",
-    "model_metadata",
     "parse_listen_options",
 ]
 
@@ -72,8 +73,8 @@ _UUID = re.compile(r"[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12
 def known_model(name: str) -> bool:
     """Whether ``name`` is a speech-to-text model name Deepgram (or the catalogue) knows."""
     key = name.strip().lower()
-    if catalog.find(key) is not None:
-        return True
+    if catalog.find(key) is not None or key.startswith("dgdata-local-"):
+        return True  # a local recogniser's own name (the one the server runs answers it)
     if _UUID.match(key):
         return False  # a UUID the catalogue does not know
     if key in _DOMAINS or key in _FAMILIES:
@@ -86,21 +87,6 @@ def known_model(name: str) -> bool:
         if key.endswith("-" + family):  # the old "general-nova-3" / "2-general-nova" forms
             return True
     return key in ("2-general-nova", "general-enhanced", "general-base")
-
-
-def model_metadata(requested: str) -> tuple[str, dict[str, str]]:
-    """``(uuid, {name, version, arch})`` of the engine that really answers: the local one.
-
-    ``model_info`` says ``dgdata-local-pocketsphinx`` whatever name was asked for, so nobody
-    mistakes a local transcript for Deepgram's; the requested name stays in ``models`` of usage.
-    """
-    local = catalog.find(catalog.LOCAL_STT_MODEL)
-    assert local is not None
-    return local.uuid, {
-        "name": local.canonical_name,
-        "version": local.version,
-        "arch": local.architecture,
-    }
 
 
 @dataclass

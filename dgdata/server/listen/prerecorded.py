@@ -11,6 +11,7 @@ length. Runs in a worker thread: every function here blocks.
 
 from __future__ import annotations
 
+import functools
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
@@ -24,7 +25,8 @@ from dgdata.server.audio.media import Media
 from dgdata.server.backend import catalog
 from dgdata.server.listen import response as transcribe
 from dgdata.server.listen import summaries as text_summary
-from dgdata.server.listen.options import ListenOptions, model_metadata
+from dgdata.server.listen.options import ListenOptions
+from dgdata.server.state import LocalModel, local_model
 
 __all__ = ["CORRUPT_AUDIO", "DECODER_WAIT", "SUMMARY_MODEL", "Transcribed", "UnsupportedAudio",
            "transcribe_media"]  # fmt: skip
@@ -66,10 +68,16 @@ def _channels(media: Media, decoding: Decoding) -> int:
 
 
 def _recognize(
-    media: Media, decoding: Decoding, lane: int | None, recognizer: ProcessRecognizer
+    media: Media,
+    decoding: Decoding,
+    lane: int | None,
+    recognizer: ProcessRecognizer,
+    language: str | None,
 ) -> LaneResult:
+    """Lane ``lane`` recognised in a worker, in ``language`` (None: the engine detects it)."""
+    recognize = functools.partial(recognize_lane, language=language)  # picklable: a worker runs it
     try:
-        return recognizer.run(recognize_lane, media, decoding, lane, timeout=DECODER_WAIT)
+        return recognizer.run(recognize, media, decoding, lane, timeout=DECODER_WAIT)
     except audio.UnsupportedAudio:
         raise UnsupportedAudio(CORRUPT_AUDIO) from None
     except asr.PoolExhausted as exc:
@@ -107,8 +115,11 @@ def transcribe_media(
     request_id: str,
     created: datetime,
     recognizer: ProcessRecognizer,
+    model: LocalModel | None = None,
 ) -> Transcribed:
-    """Transcribe a recording (blocking), each channel in a worker of ``recognizer``.
+    """Transcribe a recording (blocking), each channel in a worker of ``recognizer``, whose
+    engine and weights ``model`` describes (the response's ``model_info``; default: what the
+    recogniser's engine choice means here).
 
     Without ``multichannel`` the channels are mixed down and recognised once. With
     ``summarize`` the transcript also gets an extractive summary. Raises
@@ -119,9 +130,10 @@ def transcribe_media(
     decoding = _decoding(options)
     channels = _channels(media, decoding)
     lanes: list[int | None] = list(range(channels)) if options.multichannel else [None]
-    results = [_recognize(media, decoding, lane, recognizer) for lane in lanes]
+    model = model or local_model(recognizer.engine)
+    language = transcribe.recognition_language(options.values, model)
+    results = [_recognize(media, decoding, lane, recognizer, language) for lane in lanes]
     words = [result.words for result in results]
-    model_uuid, info = model_metadata(options.model)
     response = transcribe.build_listen_response(
         results[0],
         words,
@@ -129,10 +141,8 @@ def transcribe_media(
         request_id=request_id,
         created=created,
         sha256=media.sha256(),
-        model_name=info["name"],
-        model_version=info["version"],
-        model_arch=info["arch"],
-        model_uuid=model_uuid,
+        model=model,
+        languages=[(result.language, result.language_confidence) for result in results],
     )
     tokens = (0, 0)
     if options.summarize:

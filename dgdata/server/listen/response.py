@@ -2,10 +2,12 @@
 
 ``build_listen_response`` takes the audio (its duration and channels), the recognised words of
 each result channel and the request's options, and returns the JSON document: ``metadata``
-(with ``warnings`` for requested features this server cannot provide: they are reported, never
-faked) and
-``results.channels[].alternatives[0]`` with ``transcript``, ``confidence``, ``words`` and, when
-asked, ``paragraphs``, ``search`` hits and ``results.utterances``.
+(``model_info`` naming the local engine and its weights, :class:`~dgdata.server.state.LocalModel`;
+``warnings`` for requested features this server cannot provide and languages its weights cannot
+transcribe: they are reported, never faked) and ``results.channels[].alternatives[0]`` with
+``transcript``, ``confidence``, ``words`` and, when asked, ``paragraphs``, ``search`` hits,
+``results.utterances`` and, with ``detect_language``, each channel's ``detected_language`` and
+``language_confidence``.
 
 What the options do here:
 
@@ -18,13 +20,17 @@ What the options do here:
   ``speaker_confidence`` 1.0 when the channel proves it, 0.0 when it is only assumed);
 - ``replace=find:replacement`` and ``search``: applied to the recognised words;
 - ``multichannel``: one result channel per audio channel (the caller recognises each; without it
-  the caller recognises ``mixdown(audio)``).
+  the caller recognises ``mixdown(audio)``);
+- ``language`` / ``detect_language``: :func:`recognition_language` is what the recogniser is asked
+  for; a language the weights cannot transcribe is a warning, and so is ``detect_language`` with
+  English-only weights (``detected_language`` is then ``en``, assumed, with no confidence).
 
 Everything is deterministic: utterance ids and the model uuid are name-based UUIDs.
 """
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timezone
@@ -32,6 +38,7 @@ from typing import Any, Protocol
 
 import numpy as np
 
+from dgdata.server.asr.choice import EngineChoice
 from dgdata.server.asr.decoder import Word
 from dgdata.server.asr.recording import mix_down
 from dgdata.server.audio.decode import DecodedAudio
@@ -43,19 +50,21 @@ from dgdata.server.listen.formatting import (
     sentence_ranges,
     transcript,
 )
+from dgdata.server.state import LocalModel, local_model
 
 __all__ = [
-    "LOCAL_MODEL",
+    "NOT_APPLIED",
     "PARAGRAPH_GAP",
     "build_listen_response",
     "format_alternative",
     "formatting_from_options",
     "mixdown",
+    "pocketsphinx_model",
+    "recognition_language",
     "warnings_for",
 ]
 
 PARAGRAPH_GAP = 1.5  # seconds of pause between sentences that start a new paragraph
-LOCAL_MODEL = {"name": "dgdata-local-pocketsphinx", "version": "5.1.1", "arch": "pocketsphinx"}
 _NAMESPACE = uuid.UUID("5b2f9a64-3c1e-4f0e-9d8c-6a1d2b3c4e5f")
 
 Options = Mapping[str, Any]
@@ -68,7 +77,6 @@ NOT_APPLIED = {
     "intents": "intent recognition",
     "custom_intent": "intent recognition",
     "sentiment": "sentiment analysis",
-    "detect_language": "language detection",
     "detect_entities": "entity detection",
     "redact": "redaction (the transcript is NOT redacted)",
     "keywords": "keyword boosting",
@@ -121,8 +129,70 @@ def formatting_from_options(options: Options) -> Formatting:
     return Formatting(punctuate=punctuate, numbers=numbers, replacements=tuple(rules))
 
 
-def warnings_for(options: Options) -> list[dict[str, str]]:
-    """``metadata.warnings``: each requested option that was not (fully) applied, and why."""
+@functools.cache
+def pocketsphinx_model() -> LocalModel:
+    """The pocketsphinx recogniser: what a response names when no model is given."""
+    return local_model(EngineChoice("pocketsphinx"))
+
+
+def _requested_language(options: Options) -> str:
+    return str(_last(options, "language") or "en").strip()
+
+
+def recognition_language(options: Options, model: LocalModel) -> str | None:
+    """The language to ask the recogniser for: ``None`` lets it detect the language
+    (``detect_language``, ``multi`` or a language the weights lack, with multilingual weights);
+    English-only weights always get ``en``."""
+    if not model.multilingual:
+        return "en"
+    if _flag(options, "detect_language"):
+        return None
+    base = _requested_language(options).split("-")[0].lower()
+    return base if base in model.languages else None
+
+
+def _language_warnings(options: Options, model: LocalModel) -> list[dict[str, str]]:
+    """Warnings for a ``language`` the weights cannot transcribe, and for ``detect_language``
+    where they understand English only."""
+    warnings = []
+    english_only = not model.multilingual
+    if _flag(options, "detect_language") and english_only:
+        warnings.append(
+            {
+                "parameter": "detect_language",
+                "type": "unsupported_feature",
+                "message": "language detection was not applied: the local server's "
+                f"{model.label()} understands English only, so detected_language is 'en' "
+                "(assumed, not detected).",
+            }
+        )
+    language = _requested_language(options)
+    base = language.split("-")[0].lower()
+    if language.lower() == "multi" and english_only:
+        problem = "multilingual transcription is not supported"
+    elif base not in model.languages and language.lower() != "multi":
+        problem = f"{language!a} is not supported"
+    else:
+        return warnings
+    what = "English only" if english_only else f"{len(model.languages)} languages"
+    instead = (
+        "the audio was transcribed as English" if english_only else "the language was detected"
+    )
+    warnings.append(
+        {
+            "parameter": "language",
+            "type": "unsupported_language",
+            "message": f"{problem}: the local server's {model.label()} transcribes {what}; "
+            f"{instead}.",
+        }
+    )
+    return warnings
+
+
+def warnings_for(options: Options, model: LocalModel | None = None) -> list[dict[str, str]]:
+    """``metadata.warnings``: each requested option that was not (fully) applied, and why
+    (``model``: the recogniser that answered; default pocketsphinx)."""
+    model = model or pocketsphinx_model()
     warnings = []
     for name, feature in NOT_APPLIED.items():
         if name in options and (_flag(options, name) or _strings(options, name)):
@@ -133,19 +203,10 @@ def warnings_for(options: Options) -> list[dict[str, str]]:
                     "parameter": name,
                     "type": "unsupported_feature",
                     "message": f"{feature} was not applied: the local server has no model for "
-                    "it (dgdata serve transcribes with pocketsphinx only).",
+                    f"it (it transcribes with {model.label()} only).",
                 }
             )
-    language = str(_last(options, "language") or "en")
-    if not language.lower().startswith("en") and language.lower() != "multi":
-        warnings.append(
-            {
-                "parameter": "language",
-                "type": "unsupported_language",
-                "message": f"{language!a} is not supported: the audio was transcribed with the "
-                "local US English model.",
-            }
-        )
+    warnings.extend(_language_warnings(options, model))
     if _flag(options, "diarize"):
         warnings.append(
             {
@@ -264,6 +325,19 @@ def _utterances(
     return utterances
 
 
+def _detected(heard: tuple[str | None, float | None], model: LocalModel) -> dict[str, Any]:
+    """A channel's ``detected_language`` and ``language_confidence``: what the recogniser heard
+    where its weights can tell languages apart; English-only weights give ``en`` (assumed: no
+    confidence; the warnings say so)."""
+    language, confidence = heard
+    if not model.multilingual or not language:
+        return {"detected_language": "en"}
+    found: dict[str, Any] = {"detected_language": language}
+    if confidence is not None:
+        found["language_confidence"] = round(float(confidence), 4)
+    return found
+
+
 def _created(created: datetime) -> str:
     if created.tzinfo is not None:
         created = created.astimezone(timezone.utc)
@@ -278,17 +352,17 @@ def build_listen_response(
     request_id: str,
     created: datetime,
     sha256: str,
-    model_name: str = LOCAL_MODEL["name"],
-    model_version: str = LOCAL_MODEL["version"],
-    model_arch: str = LOCAL_MODEL["arch"],
-    model_uuid: str | None = None,
+    model: LocalModel | None = None,
+    languages: Sequence[tuple[str | None, float | None]] = (),
 ) -> dict[str, Any]:
     """The ``/v1/listen`` response for recognised words (one list per result channel).
 
     ``options`` maps query names to values as strings, lists of strings (repeated options) or
     already-parsed values (``True``, ``0.8``). ``created`` is the request time (UTC if naive).
+    ``model`` is the recogniser that answered (default: pocketsphinx); ``languages`` the
+    language each channel's recogniser heard and its confidence (``(None, None)``: not told).
     """
-    model_id = model_uuid or str(uuid.uuid5(_NAMESPACE, f"{model_name}/{model_version}"))
+    model = model or pocketsphinx_model()
     formatting = formatting_from_options(options)
     multichannel = _flag(options, "multichannel")
     diarize = _flag(options, "diarize")
@@ -313,6 +387,9 @@ def build_listen_response(
         if queries:
             channel["search"] = search(tokens, queries)
         channel["alternatives"] = [alternative]
+        if _flag(options, "detect_language"):
+            heard = languages[index] if index < len(languages) else (None, None)
+            channel.update(_detected(heard, model))
         channels.append(channel)
         if _flag(options, "utterances"):
             utterances.extend(_utterances(tokens, index, split, speaker, request_id))
@@ -323,12 +400,10 @@ def build_listen_response(
         "created": _created(created),
         "duration": round(audio.duration, 6),
         "channels": audio.channels,
-        "models": [model_id],
-        "model_info": {
-            model_id: {"name": model_name, "version": model_version, "arch": model_arch}
-        },
+        "models": [model.uuid],
+        "model_info": {model.uuid: model.info()},
     }
-    warnings = warnings_for(options)
+    warnings = warnings_for(options, model)
     if warnings:
         metadata["warnings"] = warnings
     results: dict[str, Any] = {"channels": channels}

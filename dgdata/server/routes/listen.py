@@ -51,6 +51,7 @@ from dgdata.server.listen.sources import (
 )
 from dgdata.server.listen.uploads import Upload, spool_body
 from dgdata.server.routes._context import Answer, RouteTable, caller, server_state, start_call
+from dgdata.server.state import LocalModel
 
 __all__ = ["ROUTES"]
 
@@ -88,9 +89,14 @@ def _record_failure(call: Call, error: ApiError, options: ListenOptions | None) 
 
 
 def _run(
-    media: Media, options: ListenOptions, call: Call, recognizer: ProcessRecognizer
+    media: Media,
+    options: ListenOptions,
+    call: Call,
+    recognizer: ProcessRecognizer,
+    model: LocalModel,
 ) -> Transcribed:
-    """Transcribe (blocking); the real API's 400 for undecodable media, 429 when busy."""
+    """Transcribe (blocking) with ``recognizer``, whose engine ``model`` describes; the real
+    API's 400 for undecodable media, 429 when busy."""
     try:
         return transcribe_media(
             media,
@@ -98,6 +104,7 @@ def _run(
             request_id=call.request_id,
             created=call.created,
             recognizer=recognizer,
+            model=model,
         )
     except UnsupportedAudio:
         raise bad_request(CORRUPT_AUDIO) from None
@@ -150,14 +157,18 @@ async def transcribe_route(request: Request) -> Answer:
         await run_in_threadpool(_record_failure, call, exc, options)
         raise
     if options.callback is not None:
-        chosen, recognizer = options, state.recognizer
+        chosen, recognizer, model = options, state.recognizer, state.model
         callbacks.submit(
-            lambda: _transcribe_later(call, chosen, upload, url, limit, recognizer, allow_private)
+            lambda: _transcribe_later(
+                call, chosen, upload, url, limit, (recognizer, model), allow_private
+            )
         )
         return {"request_id": call.request_id}
     assert upload is not None  # the body, or the media fetched from its url
     try:
-        result = await run_in_threadpool(_run, upload.media(), options, call, state.recognizer)
+        result = await run_in_threadpool(
+            _run, upload.media(), options, call, state.recognizer, state.model
+        )
     except ApiError as exc:
         await run_in_threadpool(_record_failure, call, exc, options)
         raise
@@ -174,19 +185,20 @@ def _transcribe_later(
     upload: Upload | None,
     url: str | None,
     limit: int,
-    recognizer: ProcessRecognizer,
+    recognition: tuple[ProcessRecognizer, LocalModel],
     allow_private: bool,
 ) -> None:
     """The background half of a callback request: fetch ``url`` (or take the spooled
-    ``upload``), transcribe, record, deliver; the upload is deleted once transcribed
-    (``allow_private``: the server's ``allow_private_urls``)."""
+    ``upload``), transcribe (``recognition``: the server's recogniser and what it runs),
+    record, deliver; the upload is deleted once transcribed (``allow_private``: the server's
+    ``allow_private_urls``)."""
     assert options.callback is not None
     body: dict[str, Any]
     try:
         if url is not None:
             upload = fetch_url_blocking(url, limit, allow_private=allow_private)
         assert upload is not None
-        result = _run(upload.media(), options, call, recognizer)
+        result = _run(upload.media(), options, call, *recognition)
     except ApiError as exc:
         _record_failure(call, exc, options)
         body = exc.body(call.request_id)

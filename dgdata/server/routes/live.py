@@ -156,6 +156,7 @@ async def listen_socket(websocket: WebSocket) -> None:
             options=options,
             call=call,
             decoders=state.live_decoders,
+            model=state.model,
             idle_timeout=settings.live_idle_timeout,
             abort=websocket.scope.get("state", {}).get("abort"),
             drop_after_ms=websocket.scope.get("state", {}).get("ws_drop_after_ms"),
