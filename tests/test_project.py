@@ -174,7 +174,9 @@ def test_the_quickstarts_demo_ends_cleanly(tmp_path: Path) -> None:
         capture_output=True, text=True, timeout=180, cwd=tmp_path,
     )  # fmt: skip
     assert done.returncode == 0, done.stderr
-    assert "Exception ignored" not in done.stderr and "Traceback" not in done.stderr, done.stderr
+    # Nor a resource tracker's "leaked semaphore" warning: faster-whisper's progress bar (tqdm)
+    # made a multiprocessing lock in each recogniser process, leaked when the worker ended.
+    assert done.stderr == "", done.stderr
     assert (tmp_path / "tour" / "transcripts.csv").is_file()
 
 

