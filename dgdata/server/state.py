@@ -103,9 +103,10 @@ class LocalModel:
 
     def recogniser(self) -> catalog.Recogniser:
         """The recogniser as ``/v1/models`` lists it (its entry's uuid is :attr:`uuid`)."""
-        served_by = "pocketsphinx en-us" if self.engine == "pocketsphinx" else self.label()
-        formatted = self.engine != "pocketsphinx"  # Whisper writes cased, punctuated text
-        return catalog.Recogniser(self.name, self.version, self.arch, served_by, formatted)
+        if self.engine == "pocketsphinx":
+            return catalog.POCKETSPHINX
+        # Whisper writes cased, punctuated text of its own (formatted output).
+        return catalog.Recogniser(self.name, self.version, self.arch, self.label(), True)
 
     def label(self) -> str:
         """The engine and weights in a few words, for messages: ``Whisper tiny.en``."""
@@ -163,8 +164,7 @@ def local_model(engine: EngineChoice) -> LocalModel:
         model = str(Path(model).expanduser().resolve())
     chosen = EngineChoice(resolved, model, engine.threads)
     if resolved == "pocketsphinx":
-        entry = catalog.find(catalog.LOCAL_STT_MODEL)
-        assert entry is not None
+        entry = catalog.POCKETSPHINX.model()
         fallback = ""
         if engine.engine == "auto":
             fallback = (
@@ -173,7 +173,7 @@ def local_model(engine: EngineChoice) -> LocalModel:
             )
         return LocalModel(
             chosen, entry.canonical_name, entry.version, entry.architecture, entry.uuid,
-            "pocketsphinx en-us", fallback=fallback,
+            catalog.LOCAL_STT_ENGINE, fallback=fallback,
         )  # fmt: skip
     from dgdata.server.asr.whisper import weight_languages
 
@@ -234,8 +234,6 @@ class ServerState:
         #: faster-whisper or weights is a RuntimeError saying what to install).
         self.model = local_model(EngineChoice(settings.engine, settings.model, settings.threads))
         log.info("dgdata serve: recognition: %s", self.model.describe())
-        # Live streams are recognised in this process: it uses the same engine as the workers.
-        choice.configure(self.model.choice)
         #: Whole recordings are recognised in worker processes (see recognizer_processes).
         self.recognizer = ProcessRecognizer(settings.decoders, self.model.choice)
         #: Live streams decode in-process, with decoders (made on demand) from this pool.

@@ -54,8 +54,6 @@ def test_whisper_without_its_weights_is_exit_2_saying_what_to_install(
     monkeypatch: pytest.MonkeyPatch,
     capsys: pytest.CaptureFixture[str],
 ) -> None:
-    if command == "lab" and importlib.util.find_spec("jupyterlab") is None:
-        pytest.skip("dgdata lab checks for JupyterLab first")
     monkeypatch.setattr(choice, "whisper_available", lambda model=None: False)
     assert main(command_line(command, tmp_path, "--engine", "whisper")) == 2
     captured = capsys.readouterr()
@@ -70,8 +68,6 @@ def test_whisper_without_its_weights_is_exit_2_saying_what_to_install(
 def test_a_model_that_is_not_one_is_exit_2(
     command: str, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    if command == "lab" and importlib.util.find_spec("jupyterlab") is None:
-        pytest.skip("dgdata lab checks for JupyterLab first")
     empty = tmp_path / "weights"
     empty.mkdir()
     assert main(command_line(command, tmp_path, "--model", str(empty))) == 2

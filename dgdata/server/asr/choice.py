@@ -21,7 +21,6 @@ from typing import TYPE_CHECKING
 import numpy as np
 
 from dgdata.server.asr.decoder import Word
-from dgdata.server.asr.engine import PieceDecoder
 
 if TYPE_CHECKING:
     from dgdata.server.asr.whisper import Decoded, WhisperEngine
@@ -101,11 +100,6 @@ def configure(choice: EngineChoice) -> None:
         _choice = choice
 
 
-def configured() -> EngineChoice:
-    """The choice :func:`configure` made for this process (pocketsphinx until then)."""
-    return _choice
-
-
 def whisper_engine(engine: EngineChoice | None = None) -> WhisperEngine | None:
     """The Whisper engine of ``engine`` (default: the configured one), loaded on the first call
     and then reused; None for pocketsphinx. ``RuntimeError`` when the weights cannot be loaded.
@@ -126,10 +120,11 @@ def whisper_engine(engine: EngineChoice | None = None) -> WhisperEngine | None:
         return loaded
 
 
-def piece_decoder(
+def language_decoder(
     language: str | None = "en", engine: EngineChoice | None = None
-) -> WordDecoder | None:
-    """The configured engine's decoder of one piece into words, or None for pocketsphinx.
+) -> Callable[[np.ndarray, float], Decoded] | None:
+    """The decoder of one piece of ``engine`` (default: the configured one) into its words and
+    the language Whisper heard (or was told); None for pocketsphinx.
 
     ``language`` is the one the request asks for (BCP-47; None: detect it). English-only
     weights decode English whatever it is; multilingual ones decode it, or detect the
@@ -139,22 +134,20 @@ def piece_decoder(
     if whisper is None:
         return None
 
-    def decode(piece: np.ndarray, offset: float) -> list[Word]:
-        return whisper.recognize_piece(piece, offset, language)
-
-    return decode
-
-
-def language_decoder(language: str | None = "en") -> PieceDecoder | None:
-    """:func:`piece_decoder` whose pieces also say the language Whisper heard (or was told)."""
-    engine = whisper_engine()
-    if engine is None:
-        return None
-
     def decode(piece: np.ndarray, offset: float) -> Decoded:
-        return engine.decode_piece(piece, offset, language)
+        return whisper.decode_piece(piece, offset, language)
 
     return decode
+
+
+def piece_decoder(
+    language: str | None = "en", engine: EngineChoice | None = None
+) -> WordDecoder | None:
+    """:func:`language_decoder` giving the words only (what live streams need)."""
+    decode = language_decoder(language, engine)
+    if decode is None:
+        return None
+    return lambda piece, offset: decode(piece, offset).words
 
 
 def loads() -> int:

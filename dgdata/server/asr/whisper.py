@@ -21,7 +21,7 @@ The model is costly (tiny.en: 0.3 s and ~150 MB to load), so a process loads it 
 from __future__ import annotations
 
 import dataclasses
-import importlib.util
+import importlib
 import logging
 import os
 import threading
@@ -72,10 +72,11 @@ def loads() -> int:
 
 def bundled_model() -> str | None:
     """The folder of the installed tiny.en weights, or None when the package is missing."""
-    spec = importlib.util.find_spec(MODEL_PACKAGE)
-    if spec is None or not spec.submodule_search_locations:
+    try:
+        package = importlib.import_module(MODEL_PACKAGE)
+    except ImportError:
         return None
-    folder = os.path.join(next(iter(spec.submodule_search_locations)), "model")
+    folder = str(package.get_model_path())
     return folder if os.path.isfile(os.path.join(folder, "model.bin")) else None
 
 
